@@ -1,0 +1,31 @@
+// Bundles the extension, the CLI (and later the training worker) into dist/. Native and host-provided modules
+// stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship native binaries.
+import { chmod } from 'node:fs/promises';
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** @type {esbuild.BuildOptions} */
+const shared = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', 'better-sqlite3', 'onnxruntime-node'],
+  logLevel: 'warning',
+};
+
+const entries = [
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+if (watch) {
+  for (const entry of entries) await (await esbuild.context({ ...shared, ...entry })).watch();
+} else {
+  await Promise.all(entries.map((entry) => esbuild.build({ ...shared, ...entry })));
+  await chmod('dist/cli.js', 0o755);
+}

@@ -1,0 +1,38 @@
+import { systemClock } from '../../core/clock';
+import { ExitCode, MiniAstroError } from '../../core/errors';
+import { importAbstractsFile } from '../../pipeline/ingest/importFile';
+import { openDatabase } from '../../pipeline/store/database';
+import { parseCommandArgs } from '../args';
+import type { Command } from '../command';
+import { resolveDbPath } from '../context';
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'Import abstracts from a JSONL/JSON file or a saved arXiv Atom response',
+  usage: `miniastrolm import FILE [--db PATH] [--json]
+
+Reads records {id, title, abstract (or summary), categories, authors, published, updated} as JSON Lines or a JSON
+array, or a saved arXiv API response (Atom XML). Ids may carry versions or be abs URLs. Bad records are skipped
+and reported by line; the rest are stored (the latest version of a paper wins).
+
+  --json   print one JSON object on the last line: {"imported": N, "skipped": N, ...}`,
+  async run(argv, out) {
+    const { values, positionals } = parseCommandArgs(argv, {}, 'import');
+    const file = positionals[0];
+    if (!file || positionals.length > 1) {
+      throw new MiniAstroError('usage', 'import takes exactly one FILE.', 'For example: miniastrolm import abstracts.jsonl');
+    }
+    const db = openDatabase(resolveDbPath(values.db));
+    try {
+      const result = importAbstractsFile(file, { db, clock: systemClock, onEvent: (e) => out.progress(e) });
+      out.result(
+        { ...result },
+        `Imported ${result.imported} papers from ${file} (${result.inserted} new, ${result.updated} updated, ` +
+          `${result.unchanged} unchanged)${result.skipped ? `; skipped ${result.skipped} bad records (see above)` : ''}.`,
+      );
+      return ExitCode.ok;
+    } finally {
+      db.close();
+    }
+  },
+};

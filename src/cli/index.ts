@@ -1,0 +1,12 @@
+/** Entry point of the bundled CLI (dist/cli.js). */
+import { main } from './main';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
