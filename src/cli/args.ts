@@ -12,9 +12,18 @@ export const commonOptions = {
 
 export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: T, verb: string) {
   try {
-    return parseArgs({ args: argv, options: { ...commonOptions, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...commonOptions, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
-    throw new MiniAstroError('usage', `${verb}: ${(error as Error).message}`, `See \`miniastrolm ${verb} --help\`.`);
+    throw new MiniAstroError(
+      'usage',
+      `${verb}: ${(error as Error).message}`,
+      `See \`miniastrolm ${verb} --help\`.`,
+    );
   }
 }
 
@@ -22,15 +31,28 @@ export function intOption(value: string | undefined, name: string, fallback: num
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
-    throw new MiniAstroError('usage', `--${name} must be an integer ≥ ${min}; got "${value}".`, `For example --${name} ${Math.max(min, fallback)}.`);
+    throw new MiniAstroError(
+      'usage',
+      `--${name} must be an integer ≥ ${min}; got "${value}".`,
+      `For example --${name} ${Math.max(min, fallback)}.`,
+    );
   }
   return n;
 }
 
-export function choiceOption<C extends string>(value: string | undefined, name: string, choices: readonly C[], fallback: C): C {
+export function choiceOption<C extends string>(
+  value: string | undefined,
+  name: string,
+  choices: readonly C[],
+  fallback: C,
+): C {
   if (value === undefined) return fallback;
   if (!(choices as readonly string[]).includes(value)) {
-    throw new MiniAstroError('usage', `--${name} must be one of ${choices.join(', ')}; got "${value}".`, `For example --${name} ${fallback}.`);
+    throw new MiniAstroError(
+      'usage',
+      `--${name} must be one of ${choices.join(', ')}; got "${value}".`,
+      `For example --${name} ${fallback}.`,
+    );
   }
   return value as C;
 }

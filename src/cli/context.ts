@@ -33,7 +33,8 @@ export function createHttpClient(
     backoffBaseMs: intOption(env['MINIASTROLM_BACKOFF_MS'], 'backoff (MINIASTROLM_BACKOFF_MS)', 2000),
     clock,
     onEvent: (event) => {
-      if (event.type === 'retry') out.progress({ type: 'retry', reason: event.reason, waitMs: event.waitMs, attempt: event.attempt });
+      if (event.type === 'retry')
+        out.progress({ type: 'retry', reason: event.reason, waitMs: event.waitMs, attempt: event.attempt });
     },
   });
 }

@@ -53,14 +53,21 @@ export async function main(argv: string[]): Promise<number> {
     out.endProgress();
     if (isMiniAstroError(error)) {
       out.note(`error: ${error.message}\n  hint: ${error.hint}`);
-      if (json) process.stdout.write(`${JSON.stringify({ error: error.message, hint: error.hint, kind: error.kind })}\n`);
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ error: error.message, hint: error.hint, kind: error.kind })}\n`,
+        );
       return error.exitCode;
     }
     if (error instanceof Error && /^interrupted by SIG/.test(error.message)) {
-      out.note(`${error.message}: progress up to the last stored page is saved; run the same command to resume.`);
+      out.note(
+        `${error.message}: progress up to the last stored page is saved; run the same command to resume.`,
+      );
       return ExitCode.interrupted;
     }
-    out.note(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    out.note(
+      `internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return ExitCode.internal;
   }
 }

@@ -29,7 +29,11 @@ export class CliRunner {
     private readonly log: vscode.OutputChannel,
   ) {}
 
-  run(args: string[], onEvent: (event: CliProgressEvent) => void, token?: vscode.CancellationToken): Promise<CliOutcome> {
+  run(
+    args: string[],
+    onEvent: (event: CliProgressEvent) => void,
+    token?: vscode.CancellationToken,
+  ): Promise<CliOutcome> {
     const cli = path.join(this.extensionPath, 'dist', 'cli.js');
     const fullArgs = [cli, ...args, '--json'];
     this.log.appendLine(`$ ${this.nodePath()} ${fullArgs.join(' ')}`);

@@ -41,15 +41,39 @@ test('fetch, import, batch and db stats honour the --json contract', async (t) =
   t.after(() => server.close());
   const dir = tempDir(t);
   const db = path.join(dir, 'astro.db');
-  const fetched = await runCli(['fetch', '--query', 'cat:astro-ph.HE', '--max', '25', '--page-size', '10', '--arxiv-url', server.apiUrl, '--delay-ms', '0', '--db', db, '--json']);
+  const fetched = await runCli([
+    'fetch',
+    '--query',
+    'cat:astro-ph.HE',
+    '--max',
+    '25',
+    '--page-size',
+    '10',
+    '--arxiv-url',
+    server.apiUrl,
+    '--delay-ms',
+    '0',
+    '--db',
+    db,
+    '--json',
+  ]);
   assert.equal(fetched.code, 0, fetched.stderr);
   assert.deepEqual([fetched.json?.['fetched'], fetched.json?.['stored']], [25, 25]);
   // Progress arrives as JSON lines on stderr.
-  const events = fetched.stderr.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-  assert.deepEqual(events.map((e) => e.type), ['start', 'page', 'page', 'page']);
+  const events = fetched.stderr
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string });
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['start', 'page', 'page', 'page'],
+  );
 
   const records = path.join(dir, 'more.jsonl');
-  writeFileSync(records, `${JSON.stringify({ id: '2503.90001', title: 'Imported', abstract: 'Magnetic braking spins down stars.', categories: ['astro-ph.SR'] })}\n`);
+  writeFileSync(
+    records,
+    `${JSON.stringify({ id: '2503.90001', title: 'Imported', abstract: 'Magnetic braking spins down stars.', categories: ['astro-ph.SR'] })}\n`,
+  );
   const imported = await runCli(['import', records, '--db', db, '--json']);
   assert.equal(imported.code, 0, imported.stderr);
   assert.equal(imported.json?.['imported'], 1);
@@ -70,9 +94,12 @@ test('the environment can point fetch at another arXiv URL', async (t) => {
   const server = await startArxivServer(syntheticPapers(3));
   t.after(() => server.close());
   const db = path.join(tempDir(t), 'astro.db');
-  const run = await runCli(['fetch', '--ids', '2501.90000,2501.90002', '--db', db, '--delay-ms', '0', '--json'], {
-    MINIASTROLM_ARXIV_URL: server.apiUrl,
-  });
+  const run = await runCli(
+    ['fetch', '--ids', '2501.90000,2501.90002', '--db', db, '--delay-ms', '0', '--json'],
+    {
+      MINIASTROLM_ARXIV_URL: server.apiUrl,
+    },
+  );
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.json?.['fetched'], 2);
   assert.equal(server.requests[0]!.params.get('id_list'), '2501.90000,2501.90002');

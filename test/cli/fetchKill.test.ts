@@ -3,7 +3,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { startArxivServer } from '../helpers/arxivServer';
-import { startCli, runCli } from '../helpers/cli';
+import { runCli, startCli } from '../helpers/cli';
 import { syntheticPapers } from '../helpers/feeds';
 import { tempDir } from '../helpers/tmp';
 
@@ -12,7 +12,20 @@ test('a fetch killed with SIGKILL mid-run resumes with no gap and no duplicate',
   const server = await startArxivServer(corpus);
   t.after(() => server.close());
   const db = path.join(tempDir(t), 'astro.db');
-  const args = ['fetch', '--query', 'cat:astro-ph', '--max', '500', '--page-size', '50', '--delay-ms', '0', '--db', db, '--json'];
+  const args = [
+    'fetch',
+    '--query',
+    'cat:astro-ph',
+    '--max',
+    '500',
+    '--page-size',
+    '50',
+    '--delay-ms',
+    '0',
+    '--db',
+    db,
+    '--json',
+  ];
   const env = { MINIASTROLM_ARXIV_URL: server.apiUrl };
 
   // Slow answers give the kill a chance to land between and during page commits.
@@ -26,7 +39,10 @@ test('a fetch killed with SIGKILL mid-run resumes with no gap and no duplicate',
 
   const raw = new Database(db, { readonly: true });
   const stored = (raw.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n;
-  const run = raw.prepare('SELECT cursor, status FROM fetch_runs').get() as { cursor: string; status: string };
+  const run = raw.prepare('SELECT cursor, status FROM fetch_runs').get() as {
+    cursor: string;
+    status: string;
+  };
   raw.close();
   const cursor = (JSON.parse(run.cursor) as { start: number }).start;
   assert.equal(run.status, 'running');

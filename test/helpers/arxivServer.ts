@@ -64,7 +64,12 @@ export async function startArxivServer(corpus: Paper[] = []): Promise<ArxivServe
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const logged: LoggedRequest = { path: url.pathname, params: url.searchParams, userAgent: req.headers['user-agent'], at: Date.now() };
+    const logged: LoggedRequest = {
+      path: url.pathname,
+      params: url.searchParams,
+      userAgent: req.headers['user-agent'],
+      at: Date.now(),
+    };
     const index = requests.push(logged) - 1;
     await state.beforeAnswer?.(logged, index);
     const fault = state.faults.shift();
@@ -75,20 +80,31 @@ export async function startArxivServer(corpus: Paper[] = []): Promise<ArxivServe
     switch (fault.kind) {
       case 'status':
         if (fault.retryAfter) res.setHeader('retry-after', fault.retryAfter);
-        return send(res, fault.status, fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`, fault.contentType ?? 'text/html');
+        return send(
+          res,
+          fault.status,
+          fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`,
+          fault.contentType ?? 'text/html',
+        );
       case 'body':
         return send(res, fault.status, fault.body, fault.contentType ?? 'application/atom+xml');
       case 'truncated': {
         // Promise the whole body, send half, then drop the connection: the client sees a cut-off stream.
         const bytes = Buffer.from(normal.body);
-        res.writeHead(normal.status, { 'content-type': 'application/atom+xml', 'content-length': bytes.length });
+        res.writeHead(normal.status, {
+          'content-type': 'application/atom+xml',
+          'content-length': bytes.length,
+        });
         res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
         setTimeout(() => res.socket?.destroy(), 20);
         return;
       }
       case 'slow': {
         const bytes = Buffer.from(normal.body);
-        res.writeHead(normal.status, { 'content-type': 'application/atom+xml', 'content-length': bytes.length });
+        res.writeHead(normal.status, {
+          'content-type': 'application/atom+xml',
+          'content-length': bytes.length,
+        });
         res.write(bytes.subarray(0, 100));
         await new Promise((r) => setTimeout(r, fault.delayMs));
         if (!res.destroyed) res.end(bytes.subarray(100));
@@ -114,7 +130,10 @@ export async function startArxivServer(corpus: Paper[] = []): Promise<ArxivServe
     const pool = idList
       ? idList.split(',').flatMap((id) => state.corpus.filter((p) => p.id === id.replace(/v\d+$/, '')))
       : state.corpus;
-    return { status: 200, body: atomFeed(pool.slice(start, start + max), { total: pool.length, start, itemsPerPage: max }) };
+    return {
+      status: 200,
+      body: atomFeed(pool.slice(start, start + max), { total: pool.length, start, itemsPerPage: max }),
+    };
   }
 
   function answerOai(params: URLSearchParams): { status: number; body: string } {
@@ -123,9 +142,17 @@ export async function startArxivServer(corpus: Paper[] = []): Promise<ArxivServe
     if (token && (params.has('set') || params.has('from') || params.has('metadataPrefix'))) {
       return { status: 200, body: oaiError('badArgument', 'resumptionToken is an exclusive argument') };
     }
-    if (token && !/^synthetic\|\d+$/.test(token)) return { status: 200, body: oaiError('badResumptionToken', 'The value of the resumptionToken argument is invalid or expired.') };
+    if (token && !/^synthetic\|\d+$/.test(token))
+      return {
+        status: 200,
+        body: oaiError(
+          'badResumptionToken',
+          'The value of the resumptionToken argument is invalid or expired.',
+        ),
+      };
     const slice = state.corpus.slice(cursor, cursor + state.oaiPageSize);
-    if (state.corpus.length === 0) return { status: 200, body: oaiError('noRecordsMatch', 'No records match') };
+    if (state.corpus.length === 0)
+      return { status: 200, body: oaiError('noRecordsMatch', 'No records match') };
     const next = cursor + slice.length;
     return {
       status: 200,

@@ -14,8 +14,12 @@ export interface CliRun {
   json: Record<string, unknown> | null;
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliRun> } {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does).`);
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliRun> } {
+  if (!existsSync(cliPath))
+    throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does).`);
   const child = spawn(process.execPath, [cliPath, ...args], {
     env: { ...process.env, MINIASTROLM_DB: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,7 +45,10 @@ ${p.authors.map((a) => `    <author>\n      <name>${xmlEscape(a)}</name>\n    </
   </entry>`;
 }
 
-export function atomFeed(entries: readonly Paper[], page: { total: number; start: number; itemsPerPage: number }): string {
+export function atomFeed(
+  entries: readonly Paper[],
+  page: { total: number; start: number; itemsPerPage: number },
+): string {
   return `<?xml version='1.0' encoding='UTF-8'?>
 <feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
   <id>https://arxiv.org/api/synthetic</id>
@@ -69,10 +72,12 @@ export function oaiListRecords(
     <metadata>
       <arXiv xmlns="http://arxiv.org/OAI/arXiv/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
         <id>${p.id}</id><created>${(p.published ?? '').slice(0, 10)}</created><updated>${(p.updated ?? '').slice(0, 10)}</updated>
-        <authors>${p.authors.map((a) => {
-          const [fore, ...rest] = a.split(' ');
-          return `<author><keyname>${xmlEscape(rest.join(' '))}</keyname><forenames>${xmlEscape(fore ?? '')}</forenames></author>`;
-        }).join('')}</authors>
+        <authors>${p.authors
+          .map((a) => {
+            const [fore, ...rest] = a.split(' ');
+            return `<author><keyname>${xmlEscape(rest.join(' '))}</keyname><forenames>${xmlEscape(fore ?? '')}</forenames></author>`;
+          })
+          .join('')}</authors>
         <title>${xmlEscape(p.title)}</title>
         <categories>${p.categories.join(' ')}</categories>
         <license>http://creativecommons.org/licenses/by/4.0/</license>
@@ -83,7 +88,8 @@ export function oaiListRecords(
   </record>`,
   );
   const deleted = (page.deletedIds ?? []).map(
-    (id) => `  <record><header status="deleted"><identifier>oai:arXiv.org:${id}</identifier><datestamp>2025-03-01</datestamp></header></record>`,
+    (id) =>
+      `  <record><header status="deleted"><identifier>oai:arXiv.org:${id}</identifier><datestamp>2025-03-01</datestamp></header></record>`,
   );
   const token =
     page.token === null

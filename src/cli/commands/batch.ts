@@ -38,7 +38,12 @@ A batch freezes a selection of stored papers, newest first, so later supervision
       const batches = new BatchStore(db);
       switch (action) {
         case 'create': {
-          if (!name) throw new MiniAstroError('usage', 'batch create needs a NAME.', 'For example: miniastrolm batch create ga-2025 --category astro-ph.GA --size 500');
+          if (!name)
+            throw new MiniAstroError(
+              'usage',
+              'batch create needs a NAME.',
+              'For example: miniastrolm batch create ga-2025 --category astro-ph.GA --size 500',
+            );
           const summary = batches.create(
             name,
             {
@@ -57,25 +62,36 @@ A batch freezes a selection of stored papers, newest first, so later supervision
           const list = batches.list();
           out.result(
             { batches: list },
-            list.length === 0 ? 'No batches yet.' : list.map((b) => `${b.name.padEnd(24)} ${String(b.papers).padStart(7)} papers  ${b.createdAt}`).join('\n'),
+            list.length === 0
+              ? 'No batches yet.'
+              : list
+                  .map((b) => `${b.name.padEnd(24)} ${String(b.papers).padStart(7)} papers  ${b.createdAt}`)
+                  .join('\n'),
           );
           return ExitCode.ok;
         }
         case 'show': {
-          if (!name) throw new MiniAstroError('usage', 'batch show needs a NAME.', 'See `miniastrolm batch list`.');
+          if (!name)
+            throw new MiniAstroError('usage', 'batch show needs a NAME.', 'See `miniastrolm batch list`.');
           const ids = batches.paperIds(name);
           out.result({ name, papers: ids.length, ids }, ids.join('\n'));
           return ExitCode.ok;
         }
         case 'delete': {
-          if (!name) throw new MiniAstroError('usage', 'batch delete needs a NAME.', 'See `miniastrolm batch list`.');
+          if (!name)
+            throw new MiniAstroError('usage', 'batch delete needs a NAME.', 'See `miniastrolm batch list`.');
           const deleted = batches.delete(name);
-          if (!deleted) throw new MiniAstroError('usage', `No batch named "${name}".`, 'See `miniastrolm batch list`.');
+          if (!deleted)
+            throw new MiniAstroError('usage', `No batch named "${name}".`, 'See `miniastrolm batch list`.');
           out.result({ deleted: name }, `Deleted batch "${name}" (its papers stay in the database).`);
           return ExitCode.ok;
         }
         default:
-          throw new MiniAstroError('usage', `Unknown batch action "${action ?? ''}".`, 'Use create, list, show or delete.');
+          throw new MiniAstroError(
+            'usage',
+            `Unknown batch action "${action ?? ''}".`,
+            'Use create, list, show or delete.',
+          );
       }
     } finally {
       db.close();

@@ -19,7 +19,11 @@ miniastrolm db papers [--limit N] [--db PATH] [--json]
     const action = positionals[0];
     const dbPath = resolveDbPath(values.db);
     if (action !== 'stats' && action !== 'papers') {
-      throw new MiniAstroError('usage', `Unknown db action "${action ?? ''}".`, 'Use `miniastrolm db stats` or `miniastrolm db papers`.');
+      throw new MiniAstroError(
+        'usage',
+        `Unknown db action "${action ?? ''}".`,
+        'Use `miniastrolm db stats` or `miniastrolm db papers`.',
+      );
     }
     const db = openDatabase(dbPath, { readonly: true });
     try {
@@ -29,18 +33,39 @@ miniastrolm db papers [--limit N] [--db PATH] [--json]
           `Database ${dbPath} (schema v${stats.schemaVersion})`,
           `Papers:      ${stats.papers}`,
           `Published:   ${stats.published.earliest ?? '-'} … ${stats.published.latest ?? '-'}`,
-          `Sources:     ${Object.entries(stats.sources).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`,
+          `Sources:     ${
+            Object.entries(stats.sources)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || '-'
+          }`,
           `Batches:     ${stats.batches}`,
           'Categories:',
           ...stats.categories.map((c) => `  ${c.category.padEnd(20)} ${c.papers}`),
-          ...(stats.runs.length ? ['Ingest runs:', ...stats.runs.map((r) => `  ${r.status.padEnd(8)} ${r.received}${r.total ? `/${r.total}` : ''}  ${r.key}`)] : []),
+          ...(stats.runs.length
+            ? [
+                'Ingest runs:',
+                ...stats.runs.map(
+                  (r) => `  ${r.status.padEnd(8)} ${r.received}${r.total ? `/${r.total}` : ''}  ${r.key}`,
+                ),
+              ]
+            : []),
         ];
         out.result({ ...stats, path: dbPath }, lines.join('\n'));
       } else {
         const papers = new PaperStore(db).list(intOption(values.limit, 'limit', 20, 1));
         out.result(
-          { papers: papers.map((p) => ({ id: p.id, version: p.version, primaryCategory: p.primaryCategory, published: p.published, title: p.title })) },
-          papers.map((p) => `${p.id.padEnd(18)} ${(p.primaryCategory ?? '').padEnd(12)} ${p.title}`).join('\n'),
+          {
+            papers: papers.map((p) => ({
+              id: p.id,
+              version: p.version,
+              primaryCategory: p.primaryCategory,
+              published: p.published,
+              title: p.title,
+            })),
+          },
+          papers
+            .map((p) => `${p.id.padEnd(18)} ${(p.primaryCategory ?? '').padEnd(12)} ${p.title}`)
+            .join('\n'),
         );
       }
       return ExitCode.ok;

@@ -48,10 +48,17 @@ killed or interrupted resumes where it stopped when the same command is run agai
       },
       'fetch',
     );
-    const idList = values.ids?.split(',').map((s) => s.trim()).filter(Boolean);
-    idList?.forEach((id) => parseArxivId(id));
+    const idList = values.ids
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const id of idList ?? []) parseArxivId(id);
     if (!values.query && !idList?.length) {
-      throw new MiniAstroError('usage', 'fetch needs --query or --ids.', "For example: miniastrolm fetch --query 'cat:astro-ph.GA' --max 500");
+      throw new MiniAstroError(
+        'usage',
+        'fetch needs --query or --ids.',
+        "For example: miniastrolm fetch --query 'cat:astro-ph.GA' --max 500",
+      );
     }
     const max = intOption(values.max, 'max', idList?.length && !values.query ? idList.length : 1000, 1);
     if (max > arxivMaxResultsPerQuery) {
@@ -70,8 +77,18 @@ killed or interrupted resumes where it stopped when the same command is run agai
           idList,
           max,
           pageSize: intOption(values['page-size'], 'page-size', 200, 1),
-          sortBy: choiceOption(values['sort-by'], 'sort-by', ['submittedDate', 'lastUpdatedDate', 'relevance'] as const, 'submittedDate'),
-          sortOrder: choiceOption(values['sort-order'], 'sort-order', ['descending', 'ascending'] as const, 'descending'),
+          sortBy: choiceOption(
+            values['sort-by'],
+            'sort-by',
+            ['submittedDate', 'lastUpdatedDate', 'relevance'] as const,
+            'submittedDate',
+          ),
+          sortOrder: choiceOption(
+            values['sort-order'],
+            'sort-order',
+            ['descending', 'ascending'] as const,
+            'descending',
+          ),
           restart: values.restart === true,
         },
         {

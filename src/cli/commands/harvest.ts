@@ -47,7 +47,11 @@ run the same command again to continue an interrupted harvest.
     for (const key of ['from', 'until'] as const) {
       const value = values[key];
       if (value !== undefined && !datePattern.test(value)) {
-        throw new MiniAstroError('usage', `--${key} must be a date like 2025-01-31; got "${value}".`, 'Use YYYY-MM-DD.');
+        throw new MiniAstroError(
+          'usage',
+          `--${key} must be a date like 2025-01-31; got "${value}".`,
+          'Use YYYY-MM-DD.',
+        );
       }
     }
     const db = openDatabase(resolveDbPath(values.db));

@@ -20,7 +20,11 @@ and reported by line; the rest are stored (the latest version of a paper wins).
     const { values, positionals } = parseCommandArgs(argv, {}, 'import');
     const file = positionals[0];
     if (!file || positionals.length > 1) {
-      throw new MiniAstroError('usage', 'import takes exactly one FILE.', 'For example: miniastrolm import abstracts.jsonl');
+      throw new MiniAstroError(
+        'usage',
+        'import takes exactly one FILE.',
+        'For example: miniastrolm import abstracts.jsonl',
+      );
     }
     const db = openDatabase(resolveDbPath(values.db));
     try {

@@ -17,7 +17,8 @@ export function fetchAbstractsCommand(runner: CliRunner): () => Promise<void> {
     const max = await vscode.window.showInputBox({
       title: 'How many abstracts?',
       value: '500',
-      validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) <= 30000 ? null : 'A whole number from 1 to 30000'),
+      validateInput: (v) =>
+        /^\d+$/.test(v) && Number(v) > 0 && Number(v) <= 30000 ? null : 'A whole number from 1 to 30000',
     });
     if (!max) return;
     const outcome = await vscode.window.withProgress(
@@ -27,23 +28,35 @@ export function fetchAbstractsCommand(runner: CliRunner): () => Promise<void> {
         return runner.run(
           [
             'fetch',
-            '--query', query,
-            '--max', max,
-            '--db', settings.databasePath,
-            '--arxiv-url', settings.arxivApiUrl,
-            '--delay-ms', String(settings.requestDelayMs),
+            '--query',
+            query,
+            '--max',
+            max,
+            '--db',
+            settings.databasePath,
+            '--arxiv-url',
+            settings.arxivApiUrl,
+            '--delay-ms',
+            String(settings.requestDelayMs),
           ],
           (event) => {
             if (event.type === 'page' && typeof event.position === 'number') {
               const target = event.target ?? Number(max);
-              progress.report({ message: `${event.position}/${target} abstracts`, increment: ((event.position - last) / target) * 100 });
+              progress.report({
+                message: `${event.position}/${target} abstracts`,
+                increment: ((event.position - last) / target) * 100,
+              });
               last = event.position;
-            } else if (event.type === 'retry') progress.report({ message: `retrying: ${event.reason ?? ''}` });
+            } else if (event.type === 'retry')
+              progress.report({ message: `retrying: ${event.reason ?? ''}` });
           },
           token,
         );
       },
     );
-    reportOutcome(outcome, (r) => `Fetched ${r['fetched']} abstracts (${r['inserted']} new, ${r['updated']} updated).`);
+    reportOutcome(
+      outcome,
+      (r) => `Fetched ${r['fetched']} abstracts (${r['inserted']} new, ${r['updated']} updated).`,
+    );
   };
 }

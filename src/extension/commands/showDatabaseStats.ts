@@ -1,5 +1,5 @@
 /** "MiniAstroLM: Show database statistics": what the workspace database holds, in the output channel. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { CliRunner } from '../cliRunner';
 import { readSettings } from '../settings';
 import { reportOutcome } from './report';

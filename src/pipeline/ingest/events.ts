@@ -3,7 +3,13 @@
  * (progress notifications).
  */
 export type IngestEvent =
-  | { type: 'start'; source: 'arxiv-api' | 'oai-pmh' | 'import'; resumed: boolean; position: number; target: number | null }
+  | {
+      type: 'start';
+      source: 'arxiv-api' | 'oai-pmh' | 'import';
+      resumed: boolean;
+      position: number;
+      target: number | null;
+    }
   | { type: 'page'; received: number; stored: number; position: number; target: number | null }
   | { type: 'retry'; reason: string; waitMs: number; attempt: number }
   | { type: 'wait'; waitMs: number }

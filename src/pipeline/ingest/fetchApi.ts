@@ -5,7 +5,7 @@
  */
 import { type Clock, isoNow } from '../../core/clock';
 import { MiniAstroError } from '../../core/errors';
-import { parseAtomFeed, FeedError } from '../arxiv/atom';
+import { FeedError, parseAtomFeed } from '../arxiv/atom';
 import { type ApiQuery, buildApiQueryUrl } from '../arxiv/query';
 import type { AtomPage } from '../arxiv/types';
 import type { PoliteHttpClient } from '../net/politeHttp';
@@ -61,7 +61,11 @@ export async function fetchFromApi(request: FetchRequest, deps: FetchDeps): Prom
   const onEvent = deps.onEvent ?? ignoreEvents;
   const pageSize = request.pageSize ?? 200;
   if (!request.searchQuery && !(request.idList && request.idList.length > 0)) {
-    throw new MiniAstroError('usage', 'Nothing to fetch: no query and no ids.', 'Pass --query "cat:astro-ph.GA" or --ids 2501.01234,...');
+    throw new MiniAstroError(
+      'usage',
+      'Nothing to fetch: no query and no ids.',
+      'Pass --query "cat:astro-ph.GA" or --ids 2501.01234,...',
+    );
   }
   const params = {
     searchQuery: request.searchQuery ?? '',
@@ -95,7 +99,12 @@ export async function fetchFromApi(request: FetchRequest, deps: FetchDeps): Prom
   const commitPage = deps.db.transaction((page: AtomPage, nextStart: number) => {
     const counts = papers.upsertMany(page.entries, 'arxiv-api', isoNow(deps.clock));
     const stored = counts.inserted + counts.updated;
-    runs.advance(key, { start: nextStart }, { received: page.entries.length, stored, total: page.totalResults }, isoNow(deps.clock));
+    runs.advance(
+      key,
+      { start: nextStart },
+      { received: page.entries.length, stored, total: page.totalResults },
+      isoNow(deps.clock),
+    );
     return counts;
   });
 
@@ -123,7 +132,12 @@ export async function fetchFromApi(request: FetchRequest, deps: FetchDeps): Prom
         );
       }
       const waitMs = (deps.retryWaitMs ?? 5000) * emptyRetries;
-      onEvent({ type: 'retry', reason: `empty page at start=${start} of ${page.totalResults}`, waitMs, attempt: emptyRetries });
+      onEvent({
+        type: 'retry',
+        reason: `empty page at start=${start} of ${page.totalResults}`,
+        waitMs,
+        attempt: emptyRetries,
+      });
       await deps.clock.sleep(waitMs, deps.signal);
       continue;
     }
@@ -136,7 +150,13 @@ export async function fetchFromApi(request: FetchRequest, deps: FetchDeps): Prom
     result.updated += counts.updated;
     result.unchanged += counts.unchanged;
     result.stored += counts.inserted + counts.updated;
-    onEvent({ type: 'page', received: page.entries.length, stored: counts.inserted + counts.updated, position: start, target });
+    onEvent({
+      type: 'page',
+      received: page.entries.length,
+      stored: counts.inserted + counts.updated,
+      position: start,
+      target,
+    });
   }
   runs.finish(key, isoNow(deps.clock));
   result.complete = true;

@@ -57,7 +57,9 @@ export async function harvestOai(request: HarvestRequest, deps: HarvestDeps): Pr
   const key = runKey('oai-pmh', params);
   const saved = runs.get(key);
   const resumed = !request.restart && saved?.status === 'running';
-  const run = resumed ? saved! : runs.begin(key, 'oai-pmh', params, { resumptionToken: null }, isoNow(deps.clock));
+  const run = resumed
+    ? saved!
+    : runs.begin(key, 'oai-pmh', params, { resumptionToken: null }, isoNow(deps.clock));
   let token = 'resumptionToken' in run.cursor ? run.cursor.resumptionToken : null;
   const result: HarvestResult = {
     fetched: 0,
@@ -79,7 +81,11 @@ export async function harvestOai(request: HarvestRequest, deps: HarvestDeps): Pr
     runs.advance(
       key,
       { resumptionToken: page.resumptionToken },
-      { received: page.papers.length + page.deletedIds.length, stored: counts.inserted + counts.updated, total: page.completeListSize },
+      {
+        received: page.papers.length + page.deletedIds.length,
+        stored: counts.inserted + counts.updated,
+        total: page.completeListSize,
+      },
       isoNow(deps.clock),
     );
     return counts;
@@ -102,7 +108,13 @@ export async function harvestOai(request: HarvestRequest, deps: HarvestDeps): Pr
     result.stored += counts.inserted + counts.updated;
     result.completeListSize = page.completeListSize ?? result.completeListSize;
     position += page.papers.length + page.deletedIds.length;
-    onEvent({ type: 'page', received: page.papers.length, stored: counts.inserted + counts.updated, position, target: result.completeListSize });
+    onEvent({
+      type: 'page',
+      received: page.papers.length,
+      stored: counts.inserted + counts.updated,
+      position,
+      target: result.completeListSize,
+    });
   } while (token);
   runs.finish(key, isoNow(deps.clock));
   result.complete = true;

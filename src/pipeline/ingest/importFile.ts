@@ -86,7 +86,15 @@ export function importAbstractsText(
   }
 
   const store = new PaperStore(deps.db);
-  const result: ImportResult = { imported: 0, inserted: 0, updated: 0, unchanged: 0, skipped, problems, format };
+  const result: ImportResult = {
+    imported: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped,
+    problems,
+    format,
+  };
   onEvent({ type: 'start', source: 'import', resumed: false, position: 0, target: papers.length });
   for (let i = 0; i < papers.length; i += recordsPerTransaction) {
     const chunk = papers.slice(i, i + recordsPerTransaction);
@@ -95,7 +103,13 @@ export function importAbstractsText(
     result.inserted += counts.inserted;
     result.updated += counts.updated;
     result.unchanged += counts.unchanged;
-    onEvent({ type: 'page', received: chunk.length, stored: counts.inserted + counts.updated, position: result.imported, target: papers.length });
+    onEvent({
+      type: 'page',
+      received: chunk.length,
+      stored: counts.inserted + counts.updated,
+      position: result.imported,
+      target: papers.length,
+    });
   }
   return result;
 }
@@ -105,9 +119,18 @@ function jsonArrayRecords(text: string, file: string): SourceRecord[] {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new MiniAstroError('badInput', `${file} is not valid JSON: ${describeError(error)}`, 'Nothing was imported. Fix the file or export it as JSON Lines.');
+    throw new MiniAstroError(
+      'badInput',
+      `${file} is not valid JSON: ${describeError(error)}`,
+      'Nothing was imported. Fix the file or export it as JSON Lines.',
+    );
   }
-  if (!Array.isArray(parsed)) throw new MiniAstroError('badInput', `${file} holds JSON but not an array of records.`, 'Nothing was imported.');
+  if (!Array.isArray(parsed))
+    throw new MiniAstroError(
+      'badInput',
+      `${file} holds JSON but not an array of records.`,
+      'Nothing was imported.',
+    );
   return parsed.map((value, index) => ({ line: index + 1, value }));
 }
 
@@ -144,7 +167,11 @@ function stringList(value: unknown, separator: RegExp): string[] {
       return [];
     });
   }
-  if (typeof value === 'string') return value.split(separator).map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(separator)
+      .map((s) => s.trim())
+      .filter(Boolean);
   return [];
 }
 

@@ -136,7 +136,10 @@ export class PoliteHttpClient {
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 120_000);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     const res = await this.fetchImpl(url, {
-      headers: { 'user-agent': this.options.userAgent, accept: 'application/atom+xml, application/xml, text/xml' },
+      headers: {
+        'user-agent': this.options.userAgent,
+        accept: 'application/atom+xml, application/xml, text/xml',
+      },
       signal,
       redirect: 'follow',
     });

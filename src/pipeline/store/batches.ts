@@ -32,11 +32,19 @@ function checkCriteria(criteria: BatchCriteria): void {
     ['until', criteria.until],
   ] as const) {
     if (value !== undefined && !datePattern.test(value)) {
-      throw new MiniAstroError('usage', `--${key} must be a date like 2025-01-31; got "${value}".`, 'Use YYYY-MM-DD.');
+      throw new MiniAstroError(
+        'usage',
+        `--${key} must be a date like 2025-01-31; got "${value}".`,
+        'Use YYYY-MM-DD.',
+      );
     }
   }
   if (criteria.size !== undefined && (!Number.isInteger(criteria.size) || criteria.size <= 0)) {
-    throw new MiniAstroError('usage', `--size must be a positive integer; got ${criteria.size}.`, 'For example --size 500.');
+    throw new MiniAstroError(
+      'usage',
+      `--size must be a positive integer; got ${criteria.size}.`,
+      'For example --size 500.',
+    );
   }
 }
 
@@ -60,7 +68,9 @@ export class BatchStore {
         params.push(c, `${c}.%`);
         return '(pc.category = ? OR pc.category LIKE ?)';
       });
-      where.push(`EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = p.id AND (${ors.join(' OR ')}))`);
+      where.push(
+        `EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = p.id AND (${ors.join(' OR ')}))`,
+      );
     }
     if (criteria.from) {
       where.push('p.published >= ?');
@@ -71,7 +81,8 @@ export class BatchStore {
       where.push('p.published < ?');
       params.push(`${criteria.until}\uffff`);
     }
-    if (criteria.excludeBatched) where.push('NOT EXISTS (SELECT 1 FROM batch_papers bp WHERE bp.paper_id = p.id)');
+    if (criteria.excludeBatched)
+      where.push('NOT EXISTS (SELECT 1 FROM batch_papers bp WHERE bp.paper_id = p.id)');
     const sql = `SELECT p.id FROM papers p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY p.published DESC, p.id ${criteria.size ? 'LIMIT ?' : ''}`;
     if (criteria.size) params.push(criteria.size);
@@ -85,9 +96,15 @@ export class BatchStore {
         );
       }
       const ids = this.db.prepare<(string | number)[], { id: string }>(sql).all(...params);
-      this.db.prepare('INSERT INTO batches (name, criteria, created_at) VALUES (?, ?, ?)').run(name, JSON.stringify(criteria), now);
-      const insert = this.db.prepare('INSERT INTO batch_papers (batch_name, paper_id, position) VALUES (?, ?, ?)');
-      ids.forEach((row, i) => insert.run(name, row.id, i));
+      this.db
+        .prepare('INSERT INTO batches (name, criteria, created_at) VALUES (?, ?, ?)')
+        .run(name, JSON.stringify(criteria), now);
+      const insert = this.db.prepare(
+        'INSERT INTO batch_papers (batch_name, paper_id, position) VALUES (?, ?, ?)',
+      );
+      ids.forEach((row, i) => {
+        insert.run(name, row.id, i);
+      });
       return { name, criteria, createdAt: now, papers: ids.length };
     })();
   }
@@ -110,10 +127,16 @@ export class BatchStore {
 
   paperIds(name: string): string[] {
     if (!this.db.prepare('SELECT 1 FROM batches WHERE name = ?').get(name)) {
-      throw new MiniAstroError('usage', `No batch named "${name}".`, 'List batches with `miniastrolm batch list`.');
+      throw new MiniAstroError(
+        'usage',
+        `No batch named "${name}".`,
+        'List batches with `miniastrolm batch list`.',
+      );
     }
     return this.db
-      .prepare<[string], { paper_id: string }>('SELECT paper_id FROM batch_papers WHERE batch_name = ? ORDER BY position')
+      .prepare<[string], { paper_id: string }>(
+        'SELECT paper_id FROM batch_papers WHERE batch_name = ? ORDER BY position',
+      )
       .all(name)
       .map((r) => r.paper_id);
   }

@@ -54,9 +54,14 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   try {
     db = new Database(file, { readonly: options.readonly === true, timeout: 10_000 });
   } catch (error) {
-    throw new MiniAstroError('database', `Cannot open database ${file}: ${describeError(error)}`, 'Check the path and its permissions.', {
-      cause: error,
-    });
+    throw new MiniAstroError(
+      'database',
+      `Cannot open database ${file}: ${describeError(error)}`,
+      'Check the path and its permissions.',
+      {
+        cause: error,
+      },
+    );
   }
   try {
     const version = db.pragma('user_version', { simple: true }) as number;

@@ -67,7 +67,13 @@ export class FetchRunStore {
   }
 
   /** Starts a run afresh (first time, or after a finished one, or when asked to restart). */
-  begin(key: string, source: RunSource, params: Record<string, unknown>, cursor: RunCursor, now: string): FetchRun {
+  begin(
+    key: string,
+    source: RunSource,
+    params: Record<string, unknown>,
+    cursor: RunCursor,
+    now: string,
+  ): FetchRun {
     this.db
       .prepare(
         `INSERT INTO fetch_runs (key, source, params, cursor, total, received, stored, status, started_at, updated_at)
@@ -80,7 +86,12 @@ export class FetchRunStore {
   }
 
   /** Call inside the page's transaction. */
-  advance(key: string, cursor: RunCursor, delta: { received: number; stored: number; total: number | null }, now: string): void {
+  advance(
+    key: string,
+    cursor: RunCursor,
+    delta: { received: number; stored: number; total: number | null },
+    now: string,
+  ): void {
     this.db
       .prepare(
         `UPDATE fetch_runs SET cursor = ?, received = received + ?, stored = stored + ?,
@@ -94,6 +105,9 @@ export class FetchRunStore {
   }
 
   list(): FetchRun[] {
-    return this.db.prepare<[], FetchRunRow>('SELECT * FROM fetch_runs ORDER BY updated_at DESC').all().map(fromRow);
+    return this.db
+      .prepare<[], FetchRunRow>('SELECT * FROM fetch_runs ORDER BY updated_at DESC')
+      .all()
+      .map(fromRow);
   }
 }

@@ -18,7 +18,9 @@ export function databaseStats(db: Db, topCategories = 15): DatabaseStats {
       'SELECT category, count(*) AS papers FROM paper_categories GROUP BY category ORDER BY papers DESC, category LIMIT ?',
     )
     .all(topCategories);
-  const published = db.prepare('SELECT min(published) AS earliest, max(published) AS latest FROM papers').get() as {
+  const published = db
+    .prepare('SELECT min(published) AS earliest, max(published) AS latest FROM papers')
+    .get() as {
     earliest: string | null;
     latest: string | null;
   };

@@ -40,11 +40,14 @@ test('pages through a query and stores every result once', async (t) => {
   assert.equal(result.totalResults, 250);
   assert.equal(result.complete, true);
   assert.equal(papers.count(), 250);
-  assert.deepEqual(server.requests.map((r) => [r.params.get('start'), r.params.get('max_results')]), [
-    ['0', '100'],
-    ['100', '100'],
-    ['200', '50'],
-  ]);
+  assert.deepEqual(
+    server.requests.map((r) => [r.params.get('start'), r.params.get('max_results')]),
+    [
+      ['0', '100'],
+      ['100', '100'],
+      ['200', '50'],
+    ],
+  );
   const first = server.requests[0]!.params;
   assert.equal(first.get('search_query'), 'cat:astro-ph.HE');
   assert.equal(first.get('sortBy'), 'submittedDate');
@@ -59,7 +62,10 @@ test('--max stops early; asking for more later continues from the saved run only
   const result = await fetchFromApi({ searchQuery: 'all:disk', max: 120, pageSize: 50 }, deps);
   assert.equal(result.fetched, 120);
   assert.equal(papers.count(), 120);
-  assert.deepEqual(server.requests.map((r) => r.params.get('max_results')), ['50', '50', '20']);
+  assert.deepEqual(
+    server.requests.map((r) => r.params.get('max_results')),
+    ['50', '50', '20'],
+  );
 });
 
 test('an empty page in the middle of a result set is retried, not taken as the end', async (t) => {
@@ -68,19 +74,25 @@ test('an empty page in the middle of a result set is retried, not taken as the e
   const result = await fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, deps);
   assert.equal(result.fetched, 250);
   assert.equal(papers.count(), 250);
-  assert.deepEqual(server.requests.map((r) => r.params.get('start')), ['0', '100', '100', '100', '200']);
+  assert.deepEqual(
+    server.requests.map((r) => r.params.get('start')),
+    ['0', '100', '100', '100', '200'],
+  );
   assert.deepEqual(clock.sleeps, [100, 200]);
 });
 
 test('persistent empty pages stop with a resumable error; the rerun continues at the same place', async (t) => {
   const { server, deps, db, papers } = await setup(t);
   server.faults = [undefined, ...Array.from({ length: 4 }, () => ({ kind: 'empty-page' as const }))];
-  await assert.rejects(fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, deps), (e: unknown) => {
-    assert.ok(e instanceof MiniAstroError);
-    assert.match(e.message, /empty pages at start=100 although it reports 250 results/);
-    assert.match(e.hint, /resume/);
-    return true;
-  });
+  await assert.rejects(
+    fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, deps),
+    (e: unknown) => {
+      assert.ok(e instanceof MiniAstroError);
+      assert.match(e.message, /empty pages at start=100 although it reports 250 results/);
+      assert.match(e.hint, /resume/);
+      return true;
+    },
+  );
   assert.equal(papers.count(), 100);
   const run = new FetchRunStore(db).list()[0]!;
   assert.deepEqual([run.status, run.cursor], ['running', { start: 100 }]);
@@ -92,14 +104,20 @@ test('persistent empty pages stop with a resumable error; the rerun continues at
   assert.equal(papers.count(), 250);
 });
 
-test('HTTP faults (429, 503, cut-off body, HTML error page) are survived without losing or repeating papers', async (t) => {
+test('HTTP faults (429, 503, cut-off body, slow body, HTML error page) are survived without losing or repeating papers', async (t) => {
   const { server, deps, papers } = await setup(t);
   server.faults = [
     { kind: 'status', status: 429, retryAfter: '1' },
     undefined,
     { kind: 'truncated' },
+    { kind: 'slow', delayMs: 150 },
     { kind: 'status', status: 503 },
-    { kind: 'body', status: 200, body: '<html><body><h1>Service busy</h1></body></html>', contentType: 'text/html' },
+    {
+      kind: 'body',
+      status: 200,
+      body: '<html><body><h1>Service busy</h1></body></html>',
+      contentType: 'text/html',
+    },
   ];
   const result = await fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, deps);
   assert.equal(result.fetched, 250);
@@ -109,13 +127,20 @@ test('HTTP faults (429, 503, cut-off body, HTML error page) are survived without
 
 test('a malformed page that stays malformed fails clearly and nothing of it is stored', async (t) => {
   const { server, deps, papers } = await setup(t);
-  const bad = { kind: 'body' as const, status: 200, body: '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2501.00001v1</id><title>Cut' };
+  const bad = {
+    kind: 'body' as const,
+    status: 200,
+    body: '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2501.00001v1</id><title>Cut',
+  };
   server.faults = [undefined, bad, bad, bad, bad];
-  await assert.rejects(fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, deps), (e: unknown) => {
-    assert.ok(e instanceof FeedError);
-    assert.equal(e.reason, 'malformed');
-    return true;
-  });
+  await assert.rejects(
+    fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, deps),
+    (e: unknown) => {
+      assert.ok(e instanceof FeedError);
+      assert.equal(e.reason, 'malformed');
+      return true;
+    },
+  );
   assert.equal(papers.count(), 100);
 });
 
@@ -155,13 +180,22 @@ test('an interrupt between pages keeps the committed pages and the cursor', asyn
   server.beforeAnswer = (_req, index) => {
     if (index === 2) controller.abort(new Error('interrupted by SIGINT'));
   };
-  await assert.rejects(fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, { ...deps, signal: controller.signal }), /interrupted/);
+  await assert.rejects(
+    fetchFromApi(
+      { searchQuery: 'all:disk', max: 1000, pageSize: 100 },
+      { ...deps, signal: controller.signal },
+    ),
+    /interrupted/,
+  );
   assert.equal(papers.count(), 200);
   assert.deepEqual(new FetchRunStore(db).list()[0]!.cursor, { start: 200 });
   server.beforeAnswer = undefined;
   const resumed = await fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100 }, deps);
   assert.deepEqual([resumed.resumedFrom, resumed.fetched, papers.count()], [200, 50, 250]);
   // --restart ignores the saved cursor.
-  const restarted = await fetchFromApi({ searchQuery: 'all:disk', max: 1000, pageSize: 100, restart: true }, deps);
+  const restarted = await fetchFromApi(
+    { searchQuery: 'all:disk', max: 1000, pageSize: 100, restart: true },
+    deps,
+  );
   assert.deepEqual([restarted.resumedFrom, restarted.fetched, restarted.stored], [0, 250, 0]);
 });

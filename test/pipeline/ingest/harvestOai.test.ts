@@ -31,7 +31,10 @@ async function setup(t: TestContext, corpusSize = 250) {
 test('a harvest follows resumption tokens to the end of the list', async (t) => {
   const { server, deps, papers } = await setup(t);
   const result = await harvestOai({ set: 'physics:astro-ph', from: '2025-01-01' }, deps);
-  assert.deepEqual([result.fetched, result.inserted, result.pages, result.completeListSize, result.complete], [250, 250, 3, 250, true]);
+  assert.deepEqual(
+    [result.fetched, result.inserted, result.pages, result.completeListSize, result.complete],
+    [250, 250, 3, 250, true],
+  );
   assert.equal(papers.count(), 250);
   const [first, second] = server.requests;
   assert.equal(first!.params.get('verb'), 'ListRecords');
@@ -53,7 +56,10 @@ test('an interrupted harvest resumes with the saved token; 503 + Retry-After is 
   server.beforeAnswer = (_req, index) => {
     if (index === 2) controller.abort(new Error('interrupted by SIGTERM'));
   };
-  await assert.rejects(harvestOai({ set: 'physics:astro-ph' }, { ...deps, signal: controller.signal }), /interrupted/);
+  await assert.rejects(
+    harvestOai({ set: 'physics:astro-ph' }, { ...deps, signal: controller.signal }),
+    /interrupted/,
+  );
   assert.equal(papers.count(), 200);
   assert.deepEqual(new FetchRunStore(db).list()[0]!.cursor, { resumptionToken: 'synthetic|200' });
 
@@ -62,7 +68,10 @@ test('an interrupted harvest resumes with the saved token; 503 + Retry-After is 
   server.faults = [{ kind: 'status', status: 503, retryAfter: '2' }];
   const resumed = await harvestOai({ set: 'physics:astro-ph' }, deps);
   assert.deepEqual([resumed.resumed, resumed.fetched, papers.count()], [true, 50, 250]);
-  assert.deepEqual(server.requests.map((r) => r.params.get('resumptionToken')), ['synthetic|200', 'synthetic|200']);
+  assert.deepEqual(
+    server.requests.map((r) => r.params.get('resumptionToken')),
+    ['synthetic|200', 'synthetic|200'],
+  );
 });
 
 test('an expired saved token says to restart; --restart starts over without duplicates', async (t) => {
@@ -70,7 +79,12 @@ test('an expired saved token says to restart; --restart starts over without dupl
   await harvestOai({ set: 'physics:astro-ph', max: 100 }, deps);
   assert.equal(papers.count(), 100);
   const key = new FetchRunStore(db).list()[0]!.key;
-  new FetchRunStore(db).advance(key, { resumptionToken: 'expired-token' }, { received: 0, stored: 0, total: null }, 'now');
+  new FetchRunStore(db).advance(
+    key,
+    { resumptionToken: 'expired-token' },
+    { received: 0, stored: 0, total: null },
+    'now',
+  );
   await assert.rejects(harvestOai({ set: 'physics:astro-ph' }, deps), /resumption token has expired[\s\S]*/);
   const restarted = await harvestOai({ set: 'physics:astro-ph', restart: true }, deps);
   assert.equal(restarted.complete, true);
@@ -82,6 +96,13 @@ test('noRecordsMatch is an empty harvest, other OAI errors are reported with the
   const { server, deps } = await setup(t, 0);
   const empty = await harvestOai({ set: 'physics:astro-ph', from: '2030-01-01' }, deps);
   assert.deepEqual([empty.fetched, empty.complete], [0, true]);
-  server.faults = [{ kind: 'body', status: 200, body: oaiError('noSetHierarchy', 'This repository does not support sets'), contentType: 'text/xml' }];
+  server.faults = [
+    {
+      kind: 'body',
+      status: 200,
+      body: oaiError('noSetHierarchy', 'This repository does not support sets'),
+      contentType: 'text/xml',
+    },
+  ];
   await assert.rejects(harvestOai({ set: 'nonsense', restart: true }, deps), /noSetHierarchy/);
 });

@@ -33,7 +33,10 @@ test("the seed project's 687 abstracts import with versions stripped from their 
   assert.ok(stored, `paper ${id} stored`);
   assert.equal(stored.title, first.title.replace(/\s+/g, ' ').trim());
   assert.deepEqual(stored.categories, first.categories);
-  assert.equal(papers.count(), new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id.replace(/v\d+$/, ''))).size);
+  assert.equal(
+    papers.count(),
+    new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id.replace(/v\d+$/, ''))).size,
+  );
   // Importing again changes nothing.
   assert.equal(importAbstractsFile(file, deps).unchanged, lines.length);
 });
@@ -58,22 +61,38 @@ test('bad records are skipped and reported by line; the good ones are stored', (
   writeFileSync(
     file,
     [
-      JSON.stringify({ id: '2501.90001v2', title: 'Good one', abstract: 'Dust grains grow.', categories: 'astro-ph.EP astro-ph.SR' }),
+      JSON.stringify({
+        id: '2501.90001v2',
+        title: 'Good one',
+        abstract: 'Dust grains grow.',
+        categories: 'astro-ph.EP astro-ph.SR',
+      }),
       '{"id": "2501.90002", "title": "broken json"',
       JSON.stringify({ id: 'not-an-id', title: 'x', abstract: 'y' }),
       JSON.stringify({ id: '2501.90003', title: 'No abstract' }),
       '',
-      JSON.stringify({ id: 'astro-ph/0601001', title: 'Old style', summary: 'Hot Jupiters.', authors: 'A. Gould, S. Dorsher and B. Gaudi' }),
+      JSON.stringify({
+        id: 'astro-ph/0601001',
+        title: 'Old style',
+        summary: 'Hot Jupiters.',
+        authors: 'A. Gould, S. Dorsher and B. Gaudi',
+      }),
     ].join('\n'),
   );
   const result = importAbstractsFile(file, deps);
   assert.equal(result.imported, 2);
   assert.equal(result.skipped, 3);
-  assert.deepEqual(result.problems.map((p) => p.line), [2, 3, 4]);
+  assert.deepEqual(
+    result.problems.map((p) => p.line),
+    [2, 3, 4],
+  );
   assert.match(result.problems[1]!.reason, /not-an-id.*not an arXiv identifier/);
   assert.match(result.problems[2]!.reason, /missing "abstract"/);
   const good = papers.get('2501.90001')!;
-  assert.deepEqual([good.version, good.categories, good.primaryCategory], [2, ['astro-ph.EP', 'astro-ph.SR'], 'astro-ph.EP']);
+  assert.deepEqual(
+    [good.version, good.categories, good.primaryCategory],
+    [2, ['astro-ph.EP', 'astro-ph.SR'], 'astro-ph.EP'],
+  );
   assert.deepEqual(papers.get('astro-ph/0601001')!.authors, ['A. Gould', 'S. Dorsher', 'B. Gaudi']);
 });
 
@@ -81,7 +100,10 @@ test('a file that is not JSON at all, or has no usable record, imports nothing a
   const { dir, papers, deps } = setup(t);
   const array = path.join(dir, 'broken.json');
   writeFileSync(array, '[{"id": "2501.90001", "title": "a", "abstract": "b"},');
-  assert.throws(() => importAbstractsFile(array, deps), (e: unknown) => e instanceof MiniAstroError && /broken\.json is not valid JSON/.test(e.message));
+  assert.throws(
+    () => importAbstractsFile(array, deps),
+    (e: unknown) => e instanceof MiniAstroError && /broken\.json is not valid JSON/.test(e.message),
+  );
   const junk = path.join(dir, 'junk.jsonl');
   writeFileSync(junk, 'hello\nworld\n');
   assert.throws(() => importAbstractsFile(junk, deps), /No usable record in .*junk\.jsonl/);
@@ -95,6 +117,9 @@ test('a saved arXiv Atom response and a JSON array import', (t) => {
   writeFileSync(atom, atomFeed(syntheticPapers(7), { total: 7, start: 0, itemsPerPage: 7 }));
   assert.deepEqual([importAbstractsFile(atom, deps).format, papers.count()], ['atom', 7]);
   const json = path.join(dir, 'records.json');
-  writeFileSync(json, JSON.stringify([{ id: '2502.90001', title: 'T', abstract: 'A', categories: ['astro-ph.CO'] }]));
+  writeFileSync(
+    json,
+    JSON.stringify([{ id: '2502.90001', title: 'T', abstract: 'A', categories: ['astro-ph.CO'] }]),
+  );
   assert.deepEqual([importAbstractsFile(json, deps).format, papers.count()], ['json', 8]);
 });

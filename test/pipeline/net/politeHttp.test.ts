@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MiniAstroError } from '../../../src/core/errors';
-import { parseRetryAfter, PoliteHttpClient } from '../../../src/pipeline/net/politeHttp';
+import { PoliteHttpClient, parseRetryAfter } from '../../../src/pipeline/net/politeHttp';
 import { type ArxivServer, startArxivServer } from '../../helpers/arxivServer';
 import { FakeClock } from '../../helpers/fakeClock';
 import { syntheticPapers } from '../../helpers/feeds';
@@ -20,7 +20,11 @@ async function withServer(t: import('node:test').TestContext): Promise<ArxivServ
   return server;
 }
 
-function client(server: ArxivServer, clock: FakeClock, extra: Partial<ConstructorParameters<typeof PoliteHttpClient>[0]> = {}) {
+function client(
+  server: ArxivServer,
+  clock: FakeClock,
+  extra: Partial<ConstructorParameters<typeof PoliteHttpClient>[0]> = {},
+) {
   return new PoliteHttpClient({
     userAgent: 'MiniAstroLM-test/1.0 (mailto:test@example.org)',
     delayMs: 0,
@@ -40,9 +44,14 @@ test('requests to arXiv are at least 3 s apart even when a smaller delay is conf
   const server = await withServer(t);
   const clock = new FakeClock();
   const starts: number[] = [];
-  const http = client(server, clock, { delayMs: 500, onEvent: (e) => e.type === 'request' && starts.push(clock.now()) });
+  const http = client(server, clock, {
+    delayMs: 500,
+    onEvent: (e) => e.type === 'request' && starts.push(clock.now()),
+  });
   for (let i = 0; i < 4; i++) {
-    const r = await http.get(`https://export.arxiv.org/api/query?search_query=all&start=${i * 10}&max_results=10`);
+    const r = await http.get(
+      `https://export.arxiv.org/api/query?search_query=all&start=${i * 10}&max_results=10`,
+    );
     assert.equal(r.status, 200);
   }
   assert.equal(server.requests.length, 4);
@@ -54,7 +63,10 @@ test('a configured delay above 3 s is kept, and other hosts use the configured d
   const server = await withServer(t);
   const clock = new FakeClock();
   const starts: number[] = [];
-  const slow = client(server, clock, { delayMs: 4500, onEvent: (e) => e.type === 'request' && starts.push(clock.now()) });
+  const slow = client(server, clock, {
+    delayMs: 4500,
+    onEvent: (e) => e.type === 'request' && starts.push(clock.now()),
+  });
   await slow.get('https://export.arxiv.org/api/query?search_query=all');
   await slow.get('https://export.arxiv.org/api/query?search_query=all');
   assert.deepEqual(gaps(starts), [4500]);
@@ -83,7 +95,11 @@ test('one connection at a time: concurrent calls are serialised', async (t) => {
 
 test('429 with Retry-After is honoured, 503 backs off exponentially, then the answer is returned', async (t) => {
   const server = await withServer(t);
-  server.faults = [{ kind: 'status', status: 429, retryAfter: '7' }, { kind: 'status', status: 503 }, { kind: 'status', status: 503 }];
+  server.faults = [
+    { kind: 'status', status: 429, retryAfter: '7' },
+    { kind: 'status', status: 503 },
+    { kind: 'status', status: 503 },
+  ];
   const clock = new FakeClock();
   const retries: number[] = [];
   const http = client(server, clock, { onEvent: (e) => e.type === 'retry' && retries.push(e.waitMs) });
@@ -131,12 +147,18 @@ test('a body cut off mid-stream and a stalled body are retried', async (t) => {
   const server = await withServer(t);
   server.faults = [{ kind: 'truncated' }, { kind: 'hang' }];
   const reasons: string[] = [];
-  const http = client(server, new FakeClock(), { timeoutMs: 300, onEvent: (e) => e.type === 'retry' && reasons.push(e.reason) });
+  const http = client(server, new FakeClock(), {
+    timeoutMs: 300,
+    onEvent: (e) => e.type === 'retry' && reasons.push(e.reason),
+  });
   const r = await http.get(`${server.apiUrl}?search_query=all&max_results=5`);
   assert.equal(r.status, 200);
   assert.match(r.body, /<\/feed>/);
   assert.equal(reasons.length, 2);
-  assert.ok(reasons.every((reason) => reason.startsWith('network error')), reasons.join('; '));
+  assert.ok(
+    reasons.every((reason) => reason.startsWith('network error')),
+    reasons.join('; '),
+  );
 });
 
 test('an abort stops waiting at once', async (t) => {
@@ -149,5 +171,8 @@ test('an abort stops waiting at once', async (t) => {
     backoffBaseMs: 60_000,
     onEvent: (e) => e.type === 'retry' && controller.abort(new Error('interrupted by SIGINT')),
   });
-  await assert.rejects(http.get(`${server.apiUrl}?search_query=all`, controller.signal), /interrupted by SIGINT/);
+  await assert.rejects(
+    http.get(`${server.apiUrl}?search_query=all`, controller.signal),
+    /interrupted by SIGINT/,
+  );
 });

@@ -27,12 +27,15 @@ test('batches select by category (archive matches subcategories), date range and
   assert.equal(small.papers, 5);
   const ids = batches.paperIds('small');
   assert.equal(ids.length, 5);
-  assert.deepEqual(batches.list().map((b) => [b.name, b.papers]), [
-    ['all-astro', 40],
-    ['early', 6],
-    ['he', 20],
-    ['small', 5],
-  ]);
+  assert.deepEqual(
+    batches.list().map((b) => [b.name, b.papers]),
+    [
+      ['all-astro', 40],
+      ['early', 6],
+      ['he', 20],
+      ['small', 5],
+    ],
+  );
 });
 
 test('--unbatched leaves out papers already in a batch; names are unique', (t) => {
@@ -42,7 +45,10 @@ test('--unbatched leaves out papers already in a batch; names are unique', (t) =
   assert.equal(rest.papers, 25);
   const overlap = batches.paperIds('first').filter((id) => batches.paperIds('second').includes(id));
   assert.deepEqual(overlap, []);
-  assert.throws(() => batches.create('first', {}, 'now'), (e: unknown) => e instanceof MiniAstroError && /already exists/.test(e.message));
+  assert.throws(
+    () => batches.create('first', {}, 'now'),
+    (e: unknown) => e instanceof MiniAstroError && /already exists/.test(e.message),
+  );
   assert.throws(() => batches.create('bad name!', {}, 'now'), /not allowed/);
   assert.throws(() => batches.create('x', { from: '01/02/2025' }, 'now'), /must be a date like/);
   assert.equal(batches.delete('first'), true);

@@ -13,7 +13,9 @@ test('a new database is created with WAL and the latest schema', (t) => {
   const db = openDatabase(file);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('user_version', { simple: true }), latestSchemaVersion);
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+    name: string;
+  }[];
   assert.deepEqual(
     tables.map((r) => r.name),
     ['batch_papers', 'batches', 'fetch_runs', 'paper_categories', 'papers'],
@@ -46,11 +48,14 @@ test('a file that is not SQLite is refused and left untouched', (t) => {
 test('a database from a newer MiniAstroLM is refused without modification', (t) => {
   const file = path.join(tempDir(t), 'future.db');
   const raw = new Database(file);
-  raw.exec('CREATE TABLE papers (id TEXT PRIMARY KEY); INSERT INTO papers VALUES (\'2501.00001\')');
+  raw.exec("CREATE TABLE papers (id TEXT PRIMARY KEY); INSERT INTO papers VALUES ('2501.00001')");
   raw.pragma(`user_version = ${latestSchemaVersion + 7}`);
   raw.close();
   const before = readFileSync(file);
-  expectDatabaseError(() => openDatabase(file), new RegExp(`schema version ${latestSchemaVersion + 7}, newer`));
+  expectDatabaseError(
+    () => openDatabase(file),
+    new RegExp(`schema version ${latestSchemaVersion + 7}, newer`),
+  );
   assert.deepEqual(readFileSync(file), before);
 });
 
@@ -66,5 +71,8 @@ test('a damaged SQLite file gives a clear error', (t) => {
 });
 
 test('read-only open of a missing database says how to create one', (t) => {
-  expectDatabaseError(() => openDatabase(path.join(tempDir(t), 'missing.db'), { readonly: true }), /No database at/);
+  expectDatabaseError(
+    () => openDatabase(path.join(tempDir(t), 'missing.db'), { readonly: true }),
+    /No database at/,
+  );
 });

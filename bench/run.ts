@@ -1,0 +1,27 @@
+/**
+ * `npm run bench`: every benchmark, with its goal. Speed targets live here, never in timed tests. Prints a table and
+ * writes bench/results/latest.json. Exits 0 even when a goal is missed (a noisy machine is not a failing build), but
+ * says so plainly.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type BenchResult, runIngestBench } from './ingest.bench';
+
+const results: BenchResult[] = [];
+console.log(
+  `MiniAstroLM benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`,
+);
+results.push(...runIngestBench());
+
+console.log('\nsummary:');
+for (const r of results)
+  console.log(
+    `  ${r.ok ? 'meets' : 'MISSES'} goal ${r.goal} ${r.unit}: ${r.name} = ${r.value.toFixed(3)} ${r.unit}`,
+  );
+const dir = path.join(__dirname, 'results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(
+  path.join(dir, 'latest.json'),
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+);
