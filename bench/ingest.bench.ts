@@ -65,6 +65,8 @@ export function runIngestBench(log: (line: string) => void = console.log): Bench
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  // The first run includes V8 compiling the parser and SQLite warming its page cache: what a one-page CLI run pays.
+  const cold = timings[0]!;
   timings.sort((a, b) => a - b);
   const median = timings[Math.floor(timings.length / 2)]!;
   const parseOnly: number[] = [];
@@ -78,6 +80,10 @@ export function runIngestBench(log: (line: string) => void = console.log): Bench
   log(
     `  parse + upsert (median of 7, fresh DB each): ${median.toFixed(3)} s   [min ${timings[0]!.toFixed(3)}, max ${timings.at(-1)!.toFixed(3)}]`,
   );
+  log(`  first run in this process (cold JIT):        ${cold.toFixed(3)} s`);
   log(`  of which parse alone (median of 5):          ${parseOnly[2]!.toFixed(3)} s`);
-  return [{ name: 'ingest.parse_upsert_2000', value: median, unit: 's', goal: '<= 0.3', ok: median <= 0.3 }];
+  return [
+    { name: 'ingest.parse_upsert_2000', value: median, unit: 's', goal: '<= 0.3', ok: median <= 0.3 },
+    { name: 'ingest.parse_upsert_2000_cold', value: cold, unit: 's', goal: '<= 0.3', ok: cold <= 0.3 },
+  ];
 }

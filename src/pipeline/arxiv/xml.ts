@@ -59,10 +59,12 @@ export function walkXml(xml: string, handlers: XmlHandlers, what: string): void 
   let leaf = false;
   parser.on('error', (err) => {
     const detail = err.message.replace(/^\d+:\d+: /, '');
+    const cutOff =
+      parser.position >= xml.length ? ' The body ends there, so it was probably cut off in transit.' : '';
     throw new FeedError(
       'malformed',
       `${what} is not well-formed XML (line ${parser.line}, column ${parser.column}: ${detail}); ` +
-        `it starts with ${excerpt(xml)}.`,
+        `it starts with ${excerpt(xml)}.${cutOff}`,
       RETRY_HINT,
     );
   });
@@ -90,7 +92,10 @@ export function walkXml(xml: string, handlers: XmlHandlers, what: string): void 
 
 /** The start of a body, quoted and cut short, so a message shows what actually came back. */
 export function excerpt(body: string, max = 80): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
+  const flat = body
+    .slice(0, max * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   return JSON.stringify(flat.length > max ? `${flat.slice(0, max - 3)}...` : flat);
 }
 
