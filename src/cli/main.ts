@@ -7,12 +7,28 @@ import { version } from '../version';
 import type { Command } from './command';
 import { batchCommand } from './commands/batch';
 import { dbCommand } from './commands/db';
+import { exportCommand } from './commands/export';
 import { fetchCommand } from './commands/fetch';
 import { harvestCommand } from './commands/harvest';
 import { importCommand } from './commands/import';
+import { importV1Command } from './commands/importV1';
+import { judgeCommand } from './commands/judge';
+import { statsCommand } from './commands/stats';
+import { teachCommand } from './commands/teach';
 import { createOutput } from './output';
 
-const commands: readonly Command[] = [fetchCommand, harvestCommand, importCommand, batchCommand, dbCommand];
+const commands: readonly Command[] = [
+  fetchCommand,
+  harvestCommand,
+  importCommand,
+  batchCommand,
+  dbCommand,
+  teachCommand,
+  judgeCommand,
+  importV1Command,
+  exportCommand,
+  statsCommand,
+];
 
 function mainHelp(): string {
   return `miniastrolm ${version} — arXiv abstracts to mechanism-focused explanations, with a student model you train

@@ -67,6 +67,80 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX batch_papers_paper ON batch_papers(paper_id);
     `,
   },
+  {
+    version: 2,
+    description:
+      'supervision: every LLM call, the state of each paper, human decisions, frozen eval ids, batch jobs',
+    sql: `
+      -- Every teacher and judge call, successful or not: the raw answer, how it parsed, what the validators and the
+      -- judge said, tokens and cost. Nothing is overwritten; a paper's history is its rows in order.
+      CREATE TABLE llm_calls (
+        id                INTEGER PRIMARY KEY,
+        paper_id          TEXT NOT NULL REFERENCES papers(id),
+        role              TEXT NOT NULL CHECK (role IN ('teacher', 'judge')),
+        attempt           INTEGER NOT NULL,
+        prompt_name       TEXT NOT NULL,
+        prompt_hash       TEXT NOT NULL,
+        base_url          TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        output_mode       TEXT,
+        raw_response      TEXT,           -- NULL when the call itself failed
+        parsed            TEXT,           -- JSON of the object recovered from the answer
+        repairs           TEXT,           -- JSON array of repairs applied to recover it
+        errors            TEXT,           -- JSON array of {rule, code, message}
+        verdict           TEXT,           -- JSON, judge calls only
+        outcome           TEXT NOT NULL,  -- ok | invalid | rejected | failed
+        input_tokens      INTEGER NOT NULL DEFAULT 0,
+        output_tokens     INTEGER NOT NULL DEFAULT 0,
+        cost_usd          REAL NOT NULL DEFAULT 0,
+        latency_ms        INTEGER,
+        batch_id          TEXT,
+        created_at        TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX llm_calls_paper ON llm_calls(paper_id, role, attempt);
+
+      -- Where each paper stands. A paper with no row here has not been supervised (or only failed in transit).
+      CREATE TABLE supervision (
+        paper_id        TEXT PRIMARY KEY REFERENCES papers(id),
+        status          TEXT NOT NULL CHECK (status IN ('validated', 'accepted', 'rejected')),
+        explanation     TEXT,
+        attempts        INTEGER NOT NULL,
+        reason          TEXT,
+        teacher_call_id INTEGER REFERENCES llm_calls(id),
+        judge_call_id   INTEGER REFERENCES llm_calls(id),
+        judge_feedback  TEXT,           -- JSON verdict
+        updated_at      TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX supervision_status ON supervision(status);
+
+      -- A person's decision from curation; kept apart so no rerun can overwrite it, and it always wins.
+      CREATE TABLE human_decisions (
+        paper_id    TEXT PRIMARY KEY REFERENCES papers(id),
+        decision    TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+        explanation TEXT,               -- an edited explanation, when the person rewrote it
+        note        TEXT,
+        decided_at  TEXT NOT NULL
+      ) STRICT;
+
+      -- Papers frozen for evaluation: once here, a paper never enters a training export.
+      CREATE TABLE eval_ids (
+        paper_id  TEXT PRIMARY KEY,
+        source    TEXT NOT NULL,        -- 'split' (chosen by the deterministic split) or the file it was read from
+        frozen_at TEXT NOT NULL
+      ) STRICT;
+
+      -- OpenAI Batch API jobs, so a restart between submit and collect loses nothing.
+      CREATE TABLE llm_batches (
+        batch_id      TEXT PRIMARY KEY,
+        role          TEXT NOT NULL CHECK (role IN ('teacher', 'judge')),
+        input_file_id TEXT NOT NULL,
+        requests      INTEGER NOT NULL,
+        status        TEXT NOT NULL,
+        submitted_at  TEXT NOT NULL,
+        collected_at  TEXT
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.length;

@@ -1,62 +1,17 @@
 // Turns the `validators:` section of a config file into a full ValidatorConfig, rejecting anything it cannot mean.
-import { MiniAstroError } from '../../core/errors';
+import { ConfigReader, show } from '../../core/configFields';
 import { extractNumbers } from './numberForms';
 import { defaultValidatorConfig, type RuleName, ruleNames, type ValidatorConfig } from './types';
 
-const HINT =
-  'Fix the `validators:` section of configs/pipeline.yaml; every key, its type and default are documented there.';
-
-function bad(path: string, message: string): never {
-  throw new MiniAstroError('badInput', `${path}: ${message}`, HINT);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
-}
-
-function record(v: unknown, path: string, known: readonly string[]): Record<string, unknown> {
-  if (!isRecord(v)) bad(path, `expected a mapping; got ${show(v)}`);
-  for (const key of Object.keys(v)) {
-    if (!known.includes(key)) bad(`${path}.${key}`, `unknown key (known: ${known.join(', ')})`);
-  }
-  return v;
-}
-
-function int(v: unknown, path: string, min: number, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    bad(path, `expected an integer >= ${min}; got ${show(v)}`);
-  }
-  return v;
-}
-
-function share(v: unknown, path: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    bad(path, `expected a number between 0 and 1; got ${show(v)}`);
-  }
-  return v;
-}
-
-function bool(v: unknown, path: string, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') bad(path, `expected true or false; got ${show(v)}`);
-  return v;
-}
-
-function strings(v: unknown, path: string, fallback: readonly string[]): readonly string[] {
-  if (v === undefined) return fallback;
-  if (!Array.isArray(v)) bad(path, `expected a list of strings; got ${show(v)}`);
-  return v.map((s, i) => {
-    if (typeof s !== 'string' || s.trim() === '')
-      bad(`${path}[${i}]`, `expected a non-empty string; got ${show(s)}`);
-    return s;
-  });
-}
+const reader = new ConfigReader(
+  'Fix the `validators:` section of configs/pipeline.yaml; every key, its type and default are documented there.',
+);
+const bad = (path: string, message: string): never => reader.bad(path, message);
+const record = reader.record.bind(reader);
+const int = reader.int.bind(reader);
+const bool = reader.bool.bind(reader);
+const strings = reader.strings.bind(reader);
+const share = (v: unknown, path: string, fallback: number): number => reader.number(v, path, 0, 1, fallback);
 
 function paragraphs(v: unknown, path: string): ValidatorConfig['paragraphs'] {
   if (v === undefined) return defaultValidatorConfig.paragraphs;

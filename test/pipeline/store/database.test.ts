@@ -18,7 +18,18 @@ test('a new database is created with WAL and the latest schema', (t) => {
   }[];
   assert.deepEqual(
     tables.map((r) => r.name),
-    ['batch_papers', 'batches', 'fetch_runs', 'paper_categories', 'papers'],
+    [
+      'batch_papers',
+      'batches',
+      'eval_ids',
+      'fetch_runs',
+      'human_decisions',
+      'llm_batches',
+      'llm_calls',
+      'paper_categories',
+      'papers',
+      'supervision',
+    ],
   );
   db.close();
   // Reopening runs no migration twice.

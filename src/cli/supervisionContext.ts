@@ -1,0 +1,83 @@
+/**
+ * What `teach` and `judge` share: the config file, endpoint settings from flags > config > environment (the
+ * `openai` package's OPENAI_BASE_URL / OPENAI_API_KEY), the prompts, and a database.
+ */
+import path from 'node:path';
+import { systemClock } from '../core/clock';
+import { packageRoot } from '../core/paths';
+import {
+  type EndpointSettings,
+  loadPipelineConfig,
+  type PipelineConfig,
+} from '../pipeline/config/pipelineConfig';
+import { createLlmClient, endpointFromEnv } from '../pipeline/supervise/llm/openaiClient';
+import type { LlmClient, LlmEndpoint } from '../pipeline/supervise/llm/types';
+import { loadPrompt } from '../pipeline/supervise/prompts';
+import type { SuperviseConfig, SupervisePrompts } from '../pipeline/supervise/supervise';
+import { intOption } from './args';
+
+export const endpointOptions = {
+  config: { type: 'string' },
+  'base-url': { type: 'string' },
+  model: { type: 'string' },
+  'api-key': { type: 'string' },
+  prompts: { type: 'string' },
+  concurrency: { type: 'string' },
+  batch: { type: 'string' },
+  limit: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+/** Flags over the config file; what both leave open (URL, key) comes from the environment as the openai package does. */
+export function resolveEndpoint(
+  settings: EndpointSettings,
+  flags: { baseUrl?: string; model?: string; apiKey?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): LlmEndpoint {
+  return endpointFromEnv(
+    {
+      baseUrl: flags.baseUrl ?? settings.baseUrl ?? undefined,
+      apiKey: flags.apiKey,
+      model: flags.model ?? settings.model,
+      temperature: settings.temperature,
+      maxTokens: settings.maxTokens,
+      timeoutMs: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
+      inputCostPerMTok: settings.inputCostPerMTok,
+      outputCostPerMTok: settings.outputCostPerMTok,
+    },
+    env,
+  );
+}
+
+export function loadPrompts(dir?: string): SupervisePrompts {
+  const root = dir ?? path.join(packageRoot(), 'prompts');
+  return {
+    teacher: loadPrompt(root, 'teacher'),
+    regenerate: loadPrompt(root, 'regenerate'),
+    judge: loadPrompt(root, 'judge'),
+  };
+}
+
+export function superviseConfig(
+  config: PipelineConfig,
+  concurrencyFlag: string | undefined,
+): SuperviseConfig {
+  return {
+    validators: config.validators,
+    thresholds: {
+      minFaithfulness: config.supervise.minFaithfulness,
+      minOverall: config.supervise.minOverall,
+    },
+    maxAttempts: config.supervise.maxAttempts,
+    maxJudgeAttempts: config.supervise.maxJudgeAttempts,
+    concurrency: intOption(concurrencyFlag, 'concurrency', config.supervise.concurrency, 1),
+    maxAbstractChars: config.supervise.maxAbstractChars,
+  };
+}
+
+export function clientFor(endpoint: LlmEndpoint): LlmClient {
+  return createLlmClient(endpoint, { clock: systemClock });
+}
+
+export { loadPipelineConfig };
