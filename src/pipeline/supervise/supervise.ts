@@ -8,9 +8,8 @@ import { MiniAstroError } from '../../core/errors';
 import { forEachConcurrent } from '../../core/pool';
 import type { Db } from '../store/database';
 import { PaperStore, type StoredPaper } from '../store/papers';
-import { type StoredError, SupervisionStore } from '../store/supervision';
+import { SupervisionStore } from '../store/supervision';
 import type { ValidatorConfig } from '../validate/types';
-import { extractJsonObject } from './json/extractJson';
 import {
   type ChatMessage,
   type ChatResult,
@@ -18,9 +17,18 @@ import {
   LlmCallError,
   type LlmClient,
 } from './llm/types';
-import { type PromptTemplate, renderPrompt } from './prompts';
-import { checkTeacherAnswer, teacherAnswerSchema } from './teacherAnswer';
-import { type JudgeThresholds, parseVerdict, verdictShortfalls } from './verdict';
+import type { PromptTemplate } from './prompts';
+import {
+  judgeMessages,
+  recordJudgeAnswer,
+  recordTeacherAnswer,
+  rejectPaper,
+  teacherHistory,
+  teacherTurn,
+  unsendableReason,
+} from './steps';
+import { teacherAnswerSchema } from './teacherAnswer';
+import type { JudgeThresholds } from './verdict';
 import { judgeVerdictSchema } from './verdictSchema';
 
 export interface SupervisePrompts {
@@ -83,10 +91,6 @@ export interface SuperviseSummary {
   skipped: number;
   calls: number;
   costUsd: number;
-}
-
-function describeErrors(errors: readonly StoredError[]): string {
-  return errors.map((e) => `- ${e.message}`).join('\n');
 }
 
 class Run {
@@ -228,135 +232,72 @@ async function teachOne(run: Run, paperId: string, force: boolean): Promise<Pape
   run.summary.papers++;
   const paper = run.papers.get(paperId);
   const existing = store.state(paperId);
-  if (!paper || store.humanDecision(paperId) || (existing && !force)) {
-    if (paper && existing?.status === 'validated' && deps.judge && !store.humanDecision(paperId)) {
+  const decided = store.humanDecision(paperId) !== undefined;
+  if (!paper || decided || (existing && !force)) {
+    if (paper && !decided && existing?.status === 'validated' && deps.judge) {
       return judgeOne(run, paper, existing.explanation ?? '', existing.attempts, existing.teacherCallId);
     }
     return 'skipped';
   }
   const now = () => isoNow(deps.clock);
-  const reject = (reason: string, attempts: number, teacherCallId: number | null): PaperOutcome => {
-    store.setState({
-      paperId,
-      status: 'rejected',
-      explanation: null,
-      attempts,
-      reason,
-      teacherCallId,
-      judgeCallId: null,
-      judgeFeedback: null,
-      updatedAt: now(),
-    });
-    deps.onEvent?.({ type: 'paper', paperId, role: 'teacher', status: 'rejected', attempts, reason });
+  const report = (status: PaperOutcome, attempts: number, reason: string | null) =>
+    deps.onEvent?.({ type: 'paper', paperId, role: 'teacher', status, attempts, reason });
+  const unsendable = unsendableReason(paper, deps.config);
+  if (unsendable) {
+    rejectPaper(store, paperId, unsendable, 0, null, now());
+    report('rejected', 0, unsendable);
     return 'rejected';
-  };
-  if (!paper.abstract.trim()) return reject('empty abstract: nothing to explain', 0, null);
-  if (paper.abstract.length > deps.config.maxAbstractChars) {
-    return reject(
-      `abstract of ${paper.abstract.length} characters exceeds ${deps.config.maxAbstractChars}`,
-      0,
-      null,
-    );
   }
-
-  // Resume: answers already received in an earlier, interrupted run count as attempts and seed the next prompt.
-  const earlier = force ? [] : store.calls(paperId, 'teacher').filter((c) => c.outcome !== 'failed');
-  const lastEarlier = earlier.at(-1);
-  let attempt = earlier.length;
-  let previous: { raw: string; errors: StoredError[] } | null = lastEarlier
-    ? { raw: lastEarlier.rawResponse ?? '', errors: lastEarlier.errors }
-    : null;
-  let lastErrors: StoredError[] = previous?.errors ?? [];
-  let lastCallId: number | null = lastEarlier?.id ?? null;
-  const values = {
-    id: paper.id,
-    title: paper.title,
-    abstract: paper.abstract,
-    min_words: deps.config.validators.minWords,
-    max_words: deps.config.validators.maxWords,
-    paragraphs: deps.config.validators.paragraphs.max,
-  };
-  while (attempt < deps.config.maxAttempts) {
-    attempt++;
-    const prompt = previous ? deps.prompts.regenerate : deps.prompts.teacher;
-    const messages = renderPrompt(
-      prompt,
-      previous ? { ...values, errors: describeErrors(previous.errors), previous: previous.raw } : values,
-    );
+  // Resume: answers received in an earlier, interrupted run count as attempts and seed the next prompt.
+  const history = force ? { attempts: 0, previous: null, lastCallId: null } : teacherHistory(store, paperId);
+  let previous = history.previous;
+  for (let attempt = history.attempts + 1; attempt <= deps.config.maxAttempts; attempt++) {
+    const turn = teacherTurn(paper, deps.prompts, deps.config, attempt, previous);
     let result: ChatResult;
     try {
-      result = await run.call(deps.teacher, messages, teacherAnswerSchema);
+      result = await run.call(deps.teacher, turn.messages, teacherAnswerSchema);
     } catch (error) {
-      const kind = run.failed(paperId, 'teacher', attempt, prompt, deps.teacher, error);
-      if (kind === 'rejected')
-        return reject(
-          `the endpoint rejected the request: ${error instanceof Error ? error.message : String(error)}`,
+      const kind = run.failed(paperId, 'teacher', attempt, turn.prompt, deps.teacher, error);
+      const reason = error instanceof Error ? error.message : String(error);
+      if (kind === 'rejected') {
+        rejectPaper(
+          store,
+          paperId,
+          `the endpoint rejected the request: ${reason}`,
           attempt,
-          lastCallId,
+          history.lastCallId,
+          now(),
         );
-      deps.onEvent?.({
-        type: 'paper',
-        paperId,
-        role: 'teacher',
-        status: 'deferred',
-        attempts: attempt,
-        reason: String(error),
-      });
+        report('rejected', attempt, reason);
+        return 'rejected';
+      }
+      report('deferred', attempt, reason);
       return 'deferred';
     }
-    const check = checkTeacherAnswer(result.text, paper, deps.config.validators);
-    lastErrors = check.errors;
-    lastCallId = store.recordCall({
-      paperId,
-      role: 'teacher',
-      attempt,
-      promptName: prompt.name,
-      promptHash: prompt.hash,
-      baseUrl: deps.teacher.endpoint.baseUrl,
-      model: result.model,
-      outputMode: result.mode,
-      rawResponse: result.text,
-      parsed: check.parsed,
-      repairs: check.repairs,
-      errors: check.errors,
-      verdict: null,
-      outcome: check.errors.length === 0 ? 'ok' : 'invalid',
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      costUsd: result.costUsd,
-      latencyMs: result.latencyMs,
+    const step = recordTeacherAnswer(store, {
+      paper,
+      turn,
+      endpoint: deps.teacher.endpoint,
+      result,
+      config: deps.config,
       batchId: null,
-      createdAt: now(),
+      now: now(),
     });
-    if (check.errors.length === 0 && check.explanation) {
-      store.setState({
-        paperId,
-        status: 'validated',
-        explanation: check.explanation,
-        attempts: attempt,
-        reason: null,
-        teacherCallId: lastCallId,
-        judgeCallId: null,
-        judgeFeedback: null,
-        updatedAt: now(),
-      });
-      deps.onEvent?.({
-        type: 'paper',
-        paperId,
-        role: 'teacher',
-        status: 'validated',
-        attempts: attempt,
-        reason: null,
-      });
-      return deps.judge ? judgeOne(run, paper, check.explanation, attempt, lastCallId) : 'validated';
+    if (step.status === 'validated') {
+      report('validated', attempt, null);
+      return deps.judge ? judgeOne(run, paper, step.explanation ?? '', attempt, step.callId) : 'validated';
     }
-    previous = { raw: result.text, errors: check.errors };
+    if (step.status === 'rejected') {
+      report('rejected', attempt, store.state(paperId)?.reason ?? null);
+      return 'rejected';
+    }
+    previous = { raw: result.text, errors: step.errors };
   }
-  return reject(
-    `failed validation after ${attempt} attempts: ${lastErrors.map((e) => e.message).join('; ')}`,
-    attempt,
-    lastCallId,
-  );
+  // Attempts were already used up by an earlier run that was interrupted before it could record the verdict.
+  const reason = `failed validation after ${history.attempts} attempts: ${(previous?.errors ?? []).map((e) => e.message).join('; ')}`;
+  rejectPaper(store, paperId, reason, history.attempts, history.lastCallId, now());
+  report('rejected', history.attempts, reason);
+  return 'rejected';
 }
 
 async function judgeOne(
@@ -369,20 +310,13 @@ async function judgeOne(
   const { deps, store } = run;
   const judge = deps.judge;
   if (!judge) return 'validated';
-  const prompt = deps.prompts.judge;
-  const messages = renderPrompt(prompt, {
-    id: paper.id,
-    title: paper.title,
-    abstract: paper.abstract,
-    explanation,
-  });
-  const now = () => isoNow(deps.clock);
-  for (let attempt = 1; attempt <= deps.config.maxJudgeAttempts; attempt++) {
+  const messages = judgeMessages(paper, explanation, deps.prompts);
+  for (let judgeAttempt = 1; judgeAttempt <= deps.config.maxJudgeAttempts; judgeAttempt++) {
     let result: ChatResult;
     try {
       result = await run.call(judge, messages, judgeVerdictSchema);
     } catch (error) {
-      run.failed(paper.id, 'judge', attempt, prompt, judge, error);
+      run.failed(paper.id, 'judge', judgeAttempt, deps.prompts.judge, judge, error);
       deps.onEvent?.({
         type: 'paper',
         paperId: paper.id,
@@ -393,57 +327,29 @@ async function judgeOne(
       });
       return 'deferred';
     }
-    const extracted = extractJsonObject(result.text);
-    const parsed = 'error' in extracted ? null : extracted.value;
-    const reading = parsed
-      ? parseVerdict(parsed, paper.id)
-      : {
-          verdict: null,
-          errors: [`not a JSON object: ${'error' in extracted ? extracted.error : ''}`],
-          notes: [],
-        };
-    const shortfalls = reading.verdict ? verdictShortfalls(reading.verdict, deps.config.thresholds) : [];
-    const callId = store.recordCall({
-      paperId: paper.id,
-      role: 'judge',
-      attempt,
-      promptName: prompt.name,
-      promptHash: prompt.hash,
-      baseUrl: judge.endpoint.baseUrl,
-      model: result.model,
-      outputMode: result.mode,
-      rawResponse: result.text,
-      parsed,
-      repairs: 'error' in extracted ? [] : extracted.repaired,
-      errors: [
-        ...reading.errors.map((message) => ({ rule: 'verdict', code: 'unusable', message })),
-        ...reading.notes.map((message) => ({ rule: 'verdict', code: 'lenient', message })),
-      ],
-      verdict: reading.verdict,
-      outcome: !reading.verdict ? 'invalid' : shortfalls.length === 0 ? 'ok' : 'rejected',
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      costUsd: result.costUsd,
-      latencyMs: result.latencyMs,
-      batchId: null,
-      createdAt: now(),
-    });
-    if (!reading.verdict) continue;
-    const status = shortfalls.length === 0 ? 'accepted' : 'rejected';
-    const reason = shortfalls.length === 0 ? null : shortfalls.join('; ');
-    store.setState({
-      paperId: paper.id,
-      status,
+    const step = recordJudgeAnswer(store, {
+      paper,
       explanation,
       attempts,
-      reason,
       teacherCallId,
-      judgeCallId: callId,
-      judgeFeedback: reading.verdict,
-      updatedAt: now(),
+      judgeAttempt,
+      prompt: deps.prompts.judge,
+      endpoint: judge.endpoint,
+      result,
+      config: deps.config,
+      batchId: null,
+      now: isoNow(deps.clock),
     });
-    deps.onEvent?.({ type: 'paper', paperId: paper.id, role: 'judge', status, attempts, reason });
-    return status;
+    if (step.status === 'unusable') continue;
+    deps.onEvent?.({
+      type: 'paper',
+      paperId: paper.id,
+      role: 'judge',
+      status: step.status,
+      attempts,
+      reason: step.reason,
+    });
+    return step.status;
   }
   // No usable verdict: the explanation stays validated, awaiting a judge that answers properly.
   deps.onEvent?.({
