@@ -28,7 +28,7 @@ test('teach killed with SIGKILL mid-run resumes: nothing lost, no paper taught t
     '--json',
   ];
   const { child, done } = startCli(args);
-  const seenBeforeKill = await new Promise<number>((resolve) => {
+  const seenBeforeKill = await new Promise<number>((resolve, reject) => {
     const timer = setInterval(() => {
       if (server.chatCalls.length >= 9) {
         clearInterval(timer);
@@ -36,6 +36,11 @@ test('teach killed with SIGKILL mid-run resumes: nothing lost, no paper taught t
         resolve(server.chatCalls.length);
       }
     }, 5);
+    // A child that dies on its own would otherwise leave this test waiting forever.
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`teach exited with ${code} before it could be killed`));
+    });
   });
   const killed = await done;
   assert.equal(killed.signal, 'SIGKILL');
@@ -131,4 +136,35 @@ test('import-v1, judge, export and stats through the CLI on the seed data', asyn
   assert.equal(stats.code, 0, stats.stderr);
   assert.equal((stats.json!['states'] as Record<string, number>)['accepted'], 20);
   assert.equal(stats.json?.['evalIds'], 50 + (exported.json?.['newlyFrozen'] as number));
+});
+
+test('teach --batch-api submits and exits; teach --collect (a new process) finishes the work', async (t) => {
+  const ids = paperIds(4);
+  const { server, dbPath, db } = await supervisionBench(
+    t,
+    ids.map((id) => fixturePaper(id)),
+  );
+  db.close();
+  const common = ['--db', dbPath, '--base-url', server.baseUrl, '--api-key', 'sk-test', '--json'];
+  const submitted = await runCli(['teach', '--batch-api', ...common]);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  assert.equal(submitted.json?.['requests'], 4);
+  let collected = 0;
+  for (let round = 0; round < 10 && collected < 4; round++) {
+    const run = await runCli(['teach', '--collect', ...common]);
+    assert.equal(run.code, 0, run.stderr);
+    collected += run.json?.['validated'] as number;
+  }
+  assert.equal(collected, 4);
+  const judge = await runCli(['judge', '--batch-api', ...common]);
+  assert.equal(judge.json?.['requests'], 4);
+  const check = new Database(dbPath, { readonly: true });
+  const batches = check
+    .prepare('SELECT role, count(*) AS n FROM llm_batches GROUP BY role ORDER BY role')
+    .all();
+  check.close();
+  assert.deepEqual(batches, [
+    { role: 'judge', n: 1 },
+    { role: 'teacher', n: 1 },
+  ]);
 });

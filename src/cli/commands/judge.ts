@@ -4,6 +4,7 @@ import { openDatabase } from '../../pipeline/store/database';
 import { papersForJudge } from '../../pipeline/supervise/selection';
 import { superviseWithJudge } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
+import { runBatchApi } from '../batchApi';
 import type { Command } from '../command';
 import { interruptSignal, resolveDbPath } from '../context';
 import {
@@ -26,9 +27,14 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
 (default faithfulness >= 4, overall >= 60).
 
   --base-url URL / --model NAME / --api-key KEY   the judge endpoint (default: config, OPENAI_BASE_URL, OpenAI)
+  --batch-api / --collect   submit through OpenAI's Batch API / collect finished answers
   --batch NAME / --limit N / --dry-run / --concurrency N / --config FILE / --prompts DIR / --db PATH / --json`,
   async run(argv, out) {
-    const { values } = parseCommandArgs(argv, endpointOptions, 'judge');
+    const { values } = parseCommandArgs(
+      argv,
+      { ...endpointOptions, 'batch-api': { type: 'boolean' }, collect: { type: 'boolean' } },
+      'judge',
+    );
     const config = loadPipelineConfig(values.config);
     const prompts = loadPrompts(values.prompts);
     const db = openDatabase(resolveDbPath(values.db));
@@ -50,6 +56,16 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
         model: values.model,
         apiKey: values['api-key'],
       });
+      if (values['batch-api'] || values.collect) {
+        await runBatchApi(values.collect ? 'collect' : 'submit-judge', ids, {
+          db,
+          endpoint,
+          prompts,
+          config: superviseConfig(config, values.concurrency),
+          out,
+        });
+        return ExitCode.ok;
+      }
       const client = clientFor(endpoint);
       const summary = await superviseWithJudge(ids, {
         db,

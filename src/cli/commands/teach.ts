@@ -6,6 +6,7 @@ import { renderPrompt } from '../../pipeline/supervise/prompts';
 import { papersForTeacher } from '../../pipeline/supervise/selection';
 import { superviseWithTeacher } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
+import { runBatchApi } from '../batchApi';
 import type { Command } from '../command';
 import { interruptSignal, resolveDbPath } from '../context';
 import {
@@ -35,6 +36,9 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
   --api-key KEY       default OPENAI_API_KEY
   --judge-base-url URL / --judge-model NAME / --judge-api-key KEY   the judge's own endpoint (default: teacher's)
   --no-judge          stop after the validators (run \`miniastrolm judge\` later)
+  --batch-api         submit through OpenAI's Batch API (half price, within 24 h) instead of live calls; papers
+                      that need another attempt are resubmitted by the next --batch-api run
+  --collect           collect finished Batch API answers (teacher and judge), then validate/judge them as usual
   --force             redo papers that already have a state (human decisions are never overwritten)
   --concurrency N     papers in flight (default from config)
   --config FILE       pipeline config (default configs/pipeline.yaml)
@@ -50,6 +54,8 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
         'judge-api-key': { type: 'string' },
         'no-judge': { type: 'boolean' },
         force: { type: 'boolean' },
+        'batch-api': { type: 'boolean' },
+        collect: { type: 'boolean' },
       },
       'teach',
     );
@@ -61,6 +67,8 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
       const ids = papersForTeacher(db, {
         batch: values.batch,
         limit: values.limit ? intOption(values.limit, 'limit', 0, 1) : undefined,
+        // A run killed between teacher and judge left validated papers: judge them now, unless told not to.
+        includeValidated: !values['no-judge'] && !values['batch-api'] && !values.collect,
       });
       if (values['dry-run']) {
         const first = ids[0] ? new PaperStore(db).get(ids[0]) : undefined;
@@ -86,6 +94,16 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
         model: values.model,
         apiKey: values['api-key'],
       });
+      if (values['batch-api'] || values.collect) {
+        await runBatchApi(values.collect ? 'collect' : 'submit-teacher', ids, {
+          db,
+          endpoint: teacherEndpoint,
+          prompts,
+          config: superviseConfig(config, values.concurrency),
+          out,
+        });
+        return ExitCode.ok;
+      }
       const judgeEndpoint = values['no-judge']
         ? null
         : resolveEndpoint(config.judge, {

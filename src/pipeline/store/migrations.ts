@@ -133,12 +133,19 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE llm_batches (
         batch_id      TEXT PRIMARY KEY,
         role          TEXT NOT NULL CHECK (role IN ('teacher', 'judge')),
-        input_file_id TEXT NOT NULL,
         requests      INTEGER NOT NULL,
         status        TEXT NOT NULL,
         submitted_at  TEXT NOT NULL,
         collected_at  TEXT
       ) STRICT;
+      CREATE TABLE llm_batch_items (
+        batch_id  TEXT NOT NULL REFERENCES llm_batches(batch_id),
+        custom_id TEXT NOT NULL,
+        paper_id  TEXT NOT NULL REFERENCES papers(id),
+        attempt   INTEGER NOT NULL,
+        PRIMARY KEY (batch_id, custom_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX llm_batch_items_paper ON llm_batch_items(paper_id);
     `,
   },
 ];

@@ -5,9 +5,14 @@ import type { Db } from '../store/database';
 export interface SelectionOptions {
   batch?: string;
   limit?: number;
+  /** Also papers whose explanation awaits a verdict (teach runs the judge after the teacher). */
+  includeValidated?: boolean;
 }
 
-/** Papers the teacher has not handled yet (no state, no human decision), oldest id first for a stable order. */
+/**
+ * Papers the teacher has not handled yet (no state, no human decision), oldest id first for a stable order; with
+ * `includeValidated`, also those a killed run left between teacher and judge.
+ */
 export function papersForTeacher(db: Db, options: SelectionOptions): string[] {
   const ids = options.batch
     ? new BatchStore(db).paperIds(options.batch)
@@ -15,11 +20,11 @@ export function papersForTeacher(db: Db, options: SelectionOptions): string[] {
         db
           .prepare(
             `SELECT p.id FROM papers p
-           WHERE NOT EXISTS (SELECT 1 FROM supervision s WHERE s.paper_id = p.id)
+           WHERE NOT EXISTS (SELECT 1 FROM supervision s WHERE s.paper_id = p.id AND (s.status <> 'validated' OR NOT ?))
              AND NOT EXISTS (SELECT 1 FROM human_decisions h WHERE h.paper_id = p.id)
            ORDER BY p.id`,
           )
-          .all() as { id: string }[]
+          .all(options.includeValidated ? 1 : 0) as { id: string }[]
       ).map((r) => r.id);
   return options.limit ? ids.slice(0, options.limit) : ids;
 }
