@@ -24,6 +24,7 @@ test('a new database is created with WAL and the latest schema', (t) => {
       'eval_ids',
       'fetch_runs',
       'human_decisions',
+      'llm_batch_items',
       'llm_batches',
       'llm_calls',
       'paper_categories',
