@@ -1,0 +1,54 @@
+// Every GPT-2 parameter's gradient against central finite differences of the float64 loss graph (every
+// entry of every tensor), and the float32 graph's gradients against the float64 ones.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { gpt2Params } from '../../../src/student/graph/gpt2';
+import { buildLossGraph } from '../../../src/student/graph/loss';
+import { openSession } from '../../../src/student/graph/session';
+import { finiteDifferenceCheck, numbers, run } from './helpers';
+import { idFeed, paramFeeds, randomIds, randomParams, TINY } from './reference';
+
+const params = randomParams(TINY, 3);
+const ids = randomIds(2, 5, TINY.vocabSize, 21);
+// Position 1 of row 0 and positions 1-2 of row 1 are prompt (-100); vocabulary split in 3 uneven chunks.
+const labels = ids.map((row, b) => row.map((id, i) => (i > 0 && i <= b + 1 ? -100 : id)));
+const batch = { input_ids: idFeed(ids), labels: idFeed(labels) };
+const names = gpt2Params(TINY).map((p) => p.name);
+
+test('float64: every entry of every parameter gradient matches central differences', async (t) => {
+  const session = await openSession(buildLossGraph(TINY, { dtype: 'float64', vocabChunks: 3 }).graph);
+  const started = performance.now();
+  const result = await finiteDifferenceCheck(session, { ...paramFeeds(TINY, params), ...batch }, names);
+  const worst = Object.entries(result.perTensor).sort((a, b) => b[1] - a[1])[0]!;
+  t.diagnostic(
+    `max relative error ${result.maxRelError.toExponential(2)} (${worst[0]}), ${names.length} tensors`,
+  );
+  t.diagnostic(`finite differences took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  assert.ok(result.maxRelError < 1e-7, JSON.stringify(result.perTensor));
+});
+
+test('float32 gradients agree with float64 ones to 1e-3 relative (per tensor)', async (t) => {
+  const out: Record<string, number[]>[] = [];
+  for (const dtype of ['float64', 'float32'] as const) {
+    const session = await openSession(buildLossGraph(TINY, { dtype, vocabChunks: 3 }).graph);
+    const r = await run(session, { ...paramFeeds(TINY, params, dtype), ...batch });
+    out.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, numbers(v)])));
+  }
+  const [ref, f32] = out as [Record<string, number[]>, Record<string, number[]>];
+  let worst = 0;
+  for (const key of Object.keys(ref)) {
+    const a = ref[key]!;
+    const b = f32[key]!;
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < a.length; i++) {
+      err = Math.max(err, Math.abs(a[i]! - b[i]!));
+      scale = Math.max(scale, Math.abs(a[i]!));
+    }
+    const rel = scale === 0 ? err : err / scale;
+    worst = Math.max(worst, rel);
+    assert.ok(rel < 1e-3, `${key}: ${rel}`);
+  }
+  t.diagnostic(`max relative difference float32 vs float64: ${worst.toExponential(2)}`);
+});
