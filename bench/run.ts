@@ -7,21 +7,30 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BenchResult, runIngestBench } from './ingest.bench';
+import { runSuperviseBench } from './supervise.bench';
 
-const results: BenchResult[] = [];
-console.log(
-  `MiniAstroLM benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`,
-);
-results.push(...runIngestBench());
-
-console.log('\nsummary:');
-for (const r of results)
+async function main(): Promise<void> {
   console.log(
-    `  ${r.ok ? 'meets' : 'MISSES'} goal ${r.goal} ${r.unit}: ${r.name} = ${r.value.toFixed(3)} ${r.unit}`,
+    `MiniAstroLM benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`,
   );
-const dir = path.join(__dirname, 'results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(
-  path.join(dir, 'latest.json'),
-  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
-);
+  const results: BenchResult[] = [];
+  results.push(...runIngestBench());
+  console.log('');
+  results.push(...(await runSuperviseBench()));
+
+  console.log('\nsummary:');
+  for (const r of results) {
+    console.log(
+      `  ${r.ok ? 'meets' : 'MISSES'} goal ${r.goal} ${r.unit}: ${r.name} = ${r.value.toFixed(3)} ${r.unit}`,
+    );
+  }
+  const dir = path.join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const report = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, results };
+  writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
