@@ -1,6 +1,6 @@
 // `npm run demo`: the main job on built-in defaults, offline and without an API key. Today that is ingest: the
 // bundled sample feed (an arXiv API response written by this project) goes into a fresh database, then we show
-// what was stored and freeze a batch for the teacher. Each later capability adds its step here.
+// what was stored, freeze a batch for the teacher and show the prompt it would get. Each capability adds a step.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -32,6 +32,17 @@ step('Freeze a batch of high-energy papers for the teacher', [
   'astro-ph.HE',
 ]);
 step('Batches', ['batch', 'list']);
-console.log(
-  '\nNext: `miniastrolm fetch --query "cat:astro-ph.GA" --max 500` fetches real abstracts from arXiv.',
-);
+step('What the teacher would be asked (dry run: no API key, no call)', [
+  'teach',
+  '--batch',
+  'demo-he',
+  '--limit',
+  '1',
+  '--dry-run',
+]);
+console.log(`
+Next, with network access:
+  miniastrolm fetch --query 'cat:astro-ph.GA' --max 500        real abstracts from arXiv
+  OPENAI_API_KEY=... miniastrolm teach --batch demo-he          teacher, validators and judge
+  miniastrolm teach --base-url http://127.0.0.1:8080/v1 --model llama-3.1-8b-instruct   (a local llama.cpp server)
+  miniastrolm export --out data/curated.jsonl                  the curated dataset for the student`);

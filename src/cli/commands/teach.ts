@@ -85,7 +85,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
         }
         out.result(
           { papers: ids.length, dryRun: true, prompt: prompts.teacher.hash },
-          `Would send ${ids.length} papers to the teacher (prompt ${prompts.teacher.hash}).`,
+          `Would send ${ids.length} paper${ids.length === 1 ? '' : 's'} to the teacher (prompt ${prompts.teacher.hash}).`,
         );
         return ExitCode.ok;
       }
