@@ -5,7 +5,7 @@
  */
 import { type Clock, isoNow } from '../../core/clock';
 import { MiniAstroError } from '../../core/errors';
-import { FeedError, parseAtomFeed } from '../arxiv/atom';
+import { parseAtomFeed } from '../arxiv/atom';
 import { type ApiQuery, buildApiQueryUrl } from '../arxiv/query';
 import type { AtomPage } from '../arxiv/types';
 import type { PoliteHttpClient } from '../net/politeHttp';
@@ -13,6 +13,7 @@ import type { Db } from '../store/database';
 import { FetchRunStore, runKey } from '../store/fetchRuns';
 import { PaperStore } from '../store/papers';
 import { type IngestEventSink, ignoreEvents } from './events';
+import { readFeed } from './readFeed';
 
 export const defaultArxivApiUrl = 'https://export.arxiv.org/api/query';
 
@@ -163,26 +164,15 @@ export async function fetchFromApi(request: FetchRequest, deps: FetchDeps): Prom
   return result;
 }
 
-/** One page, parsed. A malformed or non-Atom body (cut off by a proxy, an HTML error page) is fetched again. */
-async function readPage(url: string, deps: FetchDeps): Promise<AtomPage> {
-  const retries = deps.pageRetries ?? 3;
-  for (let attempt = 0; ; attempt++) {
-    const response = await deps.http.get(url, deps.signal);
-    try {
-      if (response.status >= 400 && !response.body.includes('<feed')) {
-        throw new MiniAstroError(
-          'remote',
-          `arXiv answered HTTP ${response.status} for ${url}.`,
-          'Check --arxiv-url and the query syntax (https://info.arxiv.org/help/api/user-manual.html).',
-        );
-      }
-      return parseAtomFeed(response.body, { url });
-    } catch (error) {
-      const transient = error instanceof FeedError && error.retryable;
-      if (!transient || attempt >= retries) throw error;
-      const waitMs = (deps.retryWaitMs ?? 5000) * (attempt + 1);
-      deps.onEvent?.({ type: 'retry', reason: error.message, waitMs, attempt: attempt + 1 });
-      await deps.clock.sleep(waitMs, deps.signal);
+function readPage(url: string, deps: FetchDeps): Promise<AtomPage> {
+  return readFeed(url, deps, (response) => {
+    if (response.status >= 400 && !response.body.includes('<feed')) {
+      throw new MiniAstroError(
+        'remote',
+        `arXiv answered HTTP ${response.status} for ${url}.`,
+        'Check --arxiv-url and the query syntax (https://info.arxiv.org/help/api/user-manual.html).',
+      );
     }
-  }
+    return parseAtomFeed(response.body, { url });
+  });
 }

@@ -11,6 +11,7 @@ import type { Db } from '../store/database';
 import { FetchRunStore, runKey } from '../store/fetchRuns';
 import { PaperStore } from '../store/papers';
 import { type IngestEventSink, ignoreEvents } from './events';
+import { readFeed } from './readFeed';
 
 export const defaultOaiUrl = 'https://oaipmh.arxiv.org/oai';
 
@@ -122,10 +123,8 @@ export async function harvestOai(request: HarvestRequest, deps: HarvestDeps): Pr
 }
 
 async function readOaiPage(url: string, deps: HarvestDeps, usingSavedToken: boolean): Promise<OaiPage> {
-  const retries = deps.pageRetries ?? 3;
-  for (let attempt = 0; ; attempt++) {
-    const response = await deps.http.get(url, deps.signal);
-    try {
+  try {
+    return await readFeed(url, deps, (response) => {
       if (response.status >= 400) {
         throw new MiniAstroError(
           'remote',
@@ -134,20 +133,16 @@ async function readOaiPage(url: string, deps: HarvestDeps, usingSavedToken: bool
         );
       }
       return parseOaiListRecords(response.body, { url });
-    } catch (error) {
-      if (error instanceof FeedError && error.code === 'badResumptionToken' && usingSavedToken) {
-        throw new MiniAstroError(
-          'remote',
-          'The saved OAI-PMH resumption token has expired, so this harvest cannot continue where it stopped.',
-          'Run the same harvest with --restart. Papers already stored are kept; repeats are merged, not duplicated.',
-          { cause: error },
-        );
-      }
-      const transient = error instanceof FeedError && error.retryable;
-      if (!transient || attempt >= retries) throw error;
-      const waitMs = (deps.retryWaitMs ?? 5000) * (attempt + 1);
-      deps.onEvent?.({ type: 'retry', reason: error.message, waitMs, attempt: attempt + 1 });
-      await deps.clock.sleep(waitMs, deps.signal);
+    });
+  } catch (error) {
+    if (error instanceof FeedError && error.code === 'badResumptionToken' && usingSavedToken) {
+      throw new MiniAstroError(
+        'remote',
+        'The saved OAI-PMH resumption token has expired, so this harvest cannot continue where it stopped.',
+        'Run the same harvest with --restart. Papers already stored are kept; repeats are merged, not duplicated.',
+        { cause: error },
+      );
     }
+    throw error;
   }
 }

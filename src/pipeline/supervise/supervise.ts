@@ -171,36 +171,11 @@ class Run {
   }
 }
 
-/** Teacher (and, with a judge client, the judge right after) for each paper that has no state yet. */
-export async function superviseWithTeacher(
+/** Runs `step` over the papers with the configured concurrency, counting outcomes and reporting progress. */
+async function overPapers(
   paperIds: readonly string[],
   deps: SuperviseDeps,
-  options: { force?: boolean } = {},
-): Promise<SuperviseSummary> {
-  const run = new Run(deps);
-  await forEachConcurrent(
-    paperIds,
-    deps.config.concurrency,
-    async (paperId) => {
-      const outcome = await teachOne(run, paperId, options.force === true);
-      run.count(outcome);
-      deps.onEvent?.({
-        type: 'progress',
-        done: run.summary.papers,
-        total: paperIds.length,
-        costUsd: run.summary.costUsd,
-      });
-    },
-    () => run.stopError !== null || deps.signal?.aborted === true,
-  );
-  if (deps.signal?.aborted) throw deps.signal.reason;
-  return run.summary;
-}
-
-/** The judge alone, for papers whose explanation passed the validators and awaits a verdict. */
-export async function superviseWithJudge(
-  paperIds: readonly string[],
-  deps: SuperviseDeps,
+  step: (run: Run, paperId: string) => Promise<PaperOutcome>,
 ): Promise<SuperviseSummary> {
   const run = new Run(deps);
   await forEachConcurrent(
@@ -208,12 +183,7 @@ export async function superviseWithJudge(
     deps.config.concurrency,
     async (paperId) => {
       run.summary.papers++;
-      const paper = run.papers.get(paperId);
-      const state = run.store.state(paperId);
-      if (!paper || state?.status !== 'validated' || run.store.humanDecision(paperId)) {
-        run.count('skipped');
-      } else
-        run.count(await judgeOne(run, paper, state.explanation ?? '', state.attempts, state.teacherCallId));
+      run.count(await step(run, paperId));
       deps.onEvent?.({
         type: 'progress',
         done: run.summary.papers,
@@ -227,9 +197,30 @@ export async function superviseWithJudge(
   return run.summary;
 }
 
+/** Teacher (and, with a judge client, the judge right after) for each paper that has no state yet. */
+export function superviseWithTeacher(
+  paperIds: readonly string[],
+  deps: SuperviseDeps,
+  options: { force?: boolean } = {},
+): Promise<SuperviseSummary> {
+  return overPapers(paperIds, deps, (run, paperId) => teachOne(run, paperId, options.force === true));
+}
+
+/** The judge alone, for papers whose explanation passed the validators and awaits a verdict. */
+export function superviseWithJudge(
+  paperIds: readonly string[],
+  deps: SuperviseDeps,
+): Promise<SuperviseSummary> {
+  return overPapers(paperIds, deps, async (run, paperId) => {
+    const paper = run.papers.get(paperId);
+    const state = run.store.state(paperId);
+    if (!paper || state?.status !== 'validated' || run.store.humanDecision(paperId)) return 'skipped';
+    return judgeOne(run, paper, state.explanation ?? '', state.attempts, state.teacherCallId);
+  });
+}
+
 async function teachOne(run: Run, paperId: string, force: boolean): Promise<PaperOutcome> {
   const { deps, store } = run;
-  run.summary.papers++;
   const paper = run.papers.get(paperId);
   const existing = store.state(paperId);
   const decided = store.humanDecision(paperId) !== undefined;
