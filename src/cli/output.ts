@@ -76,7 +76,7 @@ export function describeProgress(event: IngestEvent): string | null {
         ? `Resuming ${event.source} run at ${event.position}${event.target ? ` of ${event.target}` : ''}.`
         : `Starting ${event.source} run${event.target ? ` (up to ${event.target})` : ''}.`;
     case 'page':
-      return `${bar(event.position, event.target)}${event.position}${event.target ? `/${event.target}` : ''} records, +${event.stored} stored`;
+      return `${bar(event.position, event.target)}${event.position}${event.target ? `/${event.target}` : ''} records${event.note ? `, ${event.note}` : `, +${event.stored} stored`}`;
     case 'retry':
       return `retry ${event.attempt} in ${(event.waitMs / 1000).toFixed(1)} s: ${event.reason}`;
     case 'wait':

@@ -5,7 +5,14 @@ import type { Output } from '../output';
 export function supervisionProgress(out: Output): (event: SuperviseEvent) => void {
   return (event) => {
     if (event.type === 'progress') {
-      out.progress({ type: 'page', received: 1, stored: 0, position: event.done, target: event.total });
+      out.progress({
+        type: 'page',
+        received: 1,
+        stored: 0,
+        position: event.done,
+        target: event.total,
+        note: `$${event.costUsd.toFixed(4)} so far`,
+      });
     } else if (event.status === 'rejected' || event.status === 'deferred') {
       out.note(`${event.paperId}: ${event.role} ${event.status}${event.reason ? ` — ${event.reason}` : ''}`);
     }

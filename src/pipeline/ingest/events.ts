@@ -10,7 +10,7 @@ export type IngestEvent =
       position: number;
       target: number | null;
     }
-  | { type: 'page'; received: number; stored: number; position: number; target: number | null }
+  | { type: 'page'; received: number; stored: number; position: number; target: number | null; note?: string }
   | { type: 'retry'; reason: string; waitMs: number; attempt: number }
   | { type: 'wait'; waitMs: number }
   | { type: 'skipped'; line: number; reason: string };
