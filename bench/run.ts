@@ -3,11 +3,13 @@
  * writes bench/results/latest.json. Exits 0 even when a goal is missed (a noisy machine is not a failing build), but
  * says so plainly.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BenchResult, runIngestBench } from './ingest.bench';
 import { runSuperviseBench } from './supervise.bench';
+import { runTrainBench } from './train.bench';
 
 async function main(): Promise<void> {
   console.log(
@@ -17,6 +19,11 @@ async function main(): Promise<void> {
   results.push(...runIngestBench());
   console.log('');
   results.push(...(await runSuperviseBench()));
+  console.log('');
+  // The PyTorch reference comes from Debian (python3-torch); installing it needs apt and root, and is optional.
+  const setup = spawnSync('bash', [path.join(__dirname, 'setup-torch.sh')], { stdio: 'inherit' });
+  if (setup.status !== 0) console.log('(PyTorch reference not installed; the ratio against it is skipped)');
+  results.push(...(await runTrainBench()));
 
   console.log('\nsummary:');
   for (const r of results) {
