@@ -11,59 +11,20 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { describeError, MiniAstroError } from '../../core/errors';
-import { writeAll, writeFileAtomic } from './atomicFile';
-import { bfloat16ToFloat32, float32ToBfloat16, float32ToHalf, halfToFloat32 } from './halfFloat';
+import { bfloat16ToFloat32, halfToFloat32 } from './halfFloat';
+import {
+  DTYPE_SIZES,
+  LITTLE_ENDIAN_HOST,
+  MAX_HEADER_BYTES,
+  type SafetensorsContents,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  swapBytes,
+} from './safetensorsFormat';
 import { elementCount, type Tensor } from './weights';
 
 /** Bytes per element of every dtype the format defines; we convert only the floating-point ones. */
-const DTYPE_SIZES = {
-  BOOL: 1,
-  U8: 1,
-  I8: 1,
-  F8_E5M2: 1,
-  F8_E4M3: 1,
-  I16: 2,
-  U16: 2,
-  F16: 2,
-  BF16: 2,
-  I32: 4,
-  U32: 4,
-  F32: 4,
-  F64: 8,
-  I64: 8,
-  U64: 8,
-} as const;
-export type SafetensorsDtype = keyof typeof DTYPE_SIZES;
-export type WritableDtype = 'F32' | 'F16' | 'BF16';
-
-/** The reference implementation refuses headers over 100 MB; so do we (a garbage length would try to allocate). */
-export const MAX_HEADER_BYTES = 100_000_000;
-
-export interface SafetensorsEntry {
-  readonly name: string;
-  readonly dtype: SafetensorsDtype;
-  readonly shape: readonly number[];
-  /** Byte range relative to the start of the data section. */
-  readonly begin: number;
-  readonly end: number;
-}
-
-export interface SafetensorsHeader {
-  readonly file: string;
-  readonly fileSize: number;
-  /** Absolute offset of the data section: 8 + header length. */
-  readonly dataStart: number;
-  readonly metadata: Readonly<Record<string, string>>;
-  /** In data-offset order. */
-  readonly entries: readonly SafetensorsEntry[];
-}
-
-export interface SafetensorsContents {
-  readonly metadata: Readonly<Record<string, string>>;
-  /** In file order (data offsets). */
-  readonly tensors: Map<string, Tensor>;
-}
-
 const HINT_CORRUPT =
   'The file is damaged or not a safetensors file. Download it again (a cut-off download looks like this), or ' +
   're-save it with safetensors / transformers save_pretrained.';
@@ -75,13 +36,6 @@ function corrupt(file: string, what: string, cause?: unknown): MiniAstroError {
     HINT_CORRUPT,
     cause === undefined ? undefined : { cause },
   );
-}
-
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Reverses each `width`-byte element in place: only on big-endian hosts, where files and memory disagree. */
-function swapBytes(bytes: Uint8Array, width: number): void {
-  for (let i = 0; i + width <= bytes.length; i += width) bytes.subarray(i, i + width).reverse();
 }
 
 /** Fills `into` from `position`; a short read means the file shrank since we checked its size. */
@@ -305,106 +259,5 @@ export function readSafetensors(file: string, options: ReadSafetensorsOptions = 
 
 // ---- writing ---------------------------------------------------------------------------------------------------
 
-export interface WriteSafetensorsOptions {
-  /**
-   * String metadata for `__metadata__`. `format: "pt"` is always included unless given: transformers refuses
-   * safetensors files without a known format when loading them with from_pretrained.
-   */
-  metadata?: Record<string, string>;
-  /** Storage type; float32 values are rounded to nearest even for F16/BF16. Default F32. */
-  dtype?: WritableDtype;
-}
-
-/** Elements converted per write for F16/BF16, bounding the temporary buffer to a few MB. */
-const CHUNK_ELEMENTS = 1 << 20;
-
-function badTensor(file: string, what: string): MiniAstroError {
-  return new MiniAstroError('badInput', `${file}: cannot write ${what}`, 'This is a bug in the caller.');
-}
-
-/**
- * The header bytes (JSON + space padding to 8) and each tensor's data offsets. Tensors are laid out sorted by
- * name — the order the reference writer uses for a single dtype — so the same weights give the same file.
- */
-export function encodeSafetensorsHeader(
-  entries: readonly (readonly [string, Tensor])[],
-  dtype: WritableDtype,
-  metadata: Record<string, string>,
-): Uint8Array {
-  const size = DTYPE_SIZES[dtype];
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  let offset = 0;
-  for (const [name, tensor] of entries) {
-    const bytes = tensor.data.length * size;
-    header[name] = { dtype, shape: tensor.shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const padded = Buffer.alloc(Math.ceil(json.length / 8) * 8, 0x20);
-  json.copy(padded);
-  return padded;
-}
-
-function tensorBytes(data: Float32Array, dtype: WritableDtype, start: number, end: number): Uint8Array {
-  const slice = data.subarray(start, end);
-  if (dtype === 'F32') {
-    const view = new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength);
-    if (LITTLE_ENDIAN_HOST) return view;
-    const copy = view.slice();
-    swapBytes(copy, 4);
-    return copy;
-  }
-  const halves = dtype === 'F16' ? float32ToHalf(slice) : float32ToBfloat16(slice);
-  const bytes = new Uint8Array(halves.buffer);
-  if (!LITTLE_ENDIAN_HOST) swapBytes(bytes, 2);
-  return bytes;
-}
-
-/** Writes `tensors` to `file` atomically (temp file, fsync, rename). */
-export function writeSafetensors(
-  file: string,
-  tensors: Iterable<readonly [string, Tensor]>,
-  options: WriteSafetensorsOptions = {},
-): void {
-  const dtype = options.dtype ?? 'F32';
-  if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') {
-    throw badTensor(file, `dtype ${dtype}: only F32, F16 and BF16 are written`);
-  }
-  const metadata = { format: 'pt', ...options.metadata };
-  for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') throw badTensor(file, `metadata "${key}": values must be strings`);
-  }
-  const seen = new Set<string>();
-  const entries: [string, Tensor][] = [];
-  for (const [name, tensor] of tensors) {
-    if (name === '' || name === '__metadata__')
-      throw badTensor(file, `a tensor named ${JSON.stringify(name)}`);
-    if (seen.has(name)) throw badTensor(file, `tensor "${name}" twice`);
-    seen.add(name);
-    if (!tensor.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw badTensor(file, `tensor "${name}" with shape [${tensor.shape.join(', ')}]`);
-    }
-    if (elementCount(tensor.shape) !== tensor.data.length) {
-      throw badTensor(
-        file,
-        `tensor "${name}": ${tensor.data.length} values do not fill shape [${tensor.shape.join(', ')}]`,
-      );
-    }
-    entries.push([name, tensor]);
-  }
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const header = encodeSafetensorsHeader(entries, dtype, metadata);
-
-  writeFileAtomic(file, (fd) => {
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64LE(BigInt(header.length));
-    writeAll(fd, length);
-    writeAll(fd, header);
-    for (const [, tensor] of entries) {
-      const step = dtype === 'F32' && LITTLE_ENDIAN_HOST ? tensor.data.length || 1 : CHUNK_ELEMENTS;
-      for (let start = 0; start < tensor.data.length; start += step) {
-        writeAll(fd, tensorBytes(tensor.data, dtype, start, Math.min(tensor.data.length, start + step)));
-      }
-    }
-  });
-}
+export * from './safetensorsFormat';
+export { encodeSafetensorsHeader, type WriteSafetensorsOptions, writeSafetensors } from './safetensorsWriter';
