@@ -40,7 +40,9 @@ export function bindInputs(
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((v) => map.get(v)!);
     const outs = out.scope(node.scope || node.op, () => out.opMulti(node.op, inputs, node.attrs));
-    node.outputs.forEach((o, i) => map.set(o, outs[i]!));
+    node.outputs.forEach((o, i) => {
+      map.set(o, outs[i]!);
+    });
   }
   for (const v of graph.outputs) out.output(map.get(v)!, v.name);
   return out;
