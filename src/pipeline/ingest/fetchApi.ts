@@ -68,18 +68,25 @@ export async function fetchFromApi(request: FetchRequest, deps: FetchDeps): Prom
       'Pass --query "cat:astro-ph.GA" or --ids 2501.01234,...',
     );
   }
+  // --max is not part of the run's identity: asking for more later continues the same run.
   const params = {
     searchQuery: request.searchQuery ?? '',
     idList: request.idList ?? [],
     sortBy: request.sortBy ?? 'submittedDate',
     sortOrder: request.sortOrder ?? 'descending',
-    max: request.max,
   };
   const runs = new FetchRunStore(deps.db);
   const papers = new PaperStore(deps.db);
   const key = runKey('arxiv-api', params);
   const saved = runs.get(key);
-  const resumed = !request.restart && saved?.status === 'running';
+  const savedStart = saved && 'start' in saved.cursor ? saved.cursor.start : 0;
+  // A killed run resumes; a finished one resumes only to go further than it went (a larger --max). Otherwise the
+  // query starts again from the top, where new submissions appear.
+  const resumed =
+    !request.restart &&
+    saved !== undefined &&
+    (saved.status === 'running' ||
+      (savedStart > 0 && savedStart < Math.min(request.max, saved.total ?? Infinity)));
   const run = resumed ? saved! : runs.begin(key, 'arxiv-api', params, { start: 0 }, isoNow(deps.clock));
   let start = 'start' in run.cursor ? run.cursor.start : 0;
   const resumedFrom = start;

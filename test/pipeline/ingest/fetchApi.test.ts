@@ -199,3 +199,18 @@ test('an interrupt between pages keeps the committed pages and the cursor', asyn
   );
   assert.deepEqual([restarted.resumedFrom, restarted.fetched, restarted.stored], [0, 250, 0]);
 });
+
+test('asking for more later continues the same run from where the smaller one ended', async (t) => {
+  const { server, deps, papers } = await setup(t);
+  await fetchFromApi({ searchQuery: 'all:disk', max: 100, pageSize: 50 }, deps);
+  server.requests.length = 0;
+  const more = await fetchFromApi({ searchQuery: 'all:disk', max: 180, pageSize: 50 }, deps);
+  assert.deepEqual([more.resumedFrom, more.fetched, papers.count()], [100, 80, 180]);
+  assert.deepEqual(
+    server.requests.map((r) => r.params.get('start')),
+    ['100', '150'],
+  );
+  // The same --max again: the run is complete, so it starts from the top to pick up new submissions.
+  const again = await fetchFromApi({ searchQuery: 'all:disk', max: 180, pageSize: 50 }, deps);
+  assert.equal(again.resumedFrom, 0);
+});
