@@ -33,20 +33,25 @@ export class CliRunner {
     args: string[],
     onEvent: (event: CliProgressEvent) => void,
     token?: vscode.CancellationToken,
+    /** Text for the child's stdin (e.g. an abstract to explain). */
+    input?: string,
   ): Promise<CliOutcome> {
     const cli = path.join(this.extensionPath, 'dist', 'cli.js');
     const fullArgs = [cli, ...args, '--json'];
     this.log.appendLine(`$ ${this.nodePath()} ${fullArgs.join(' ')}`);
     return new Promise((resolve, reject) => {
-      const child = spawn(this.nodePath(), fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.nodePath(), fullArgs, {
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      });
+      if (input !== undefined) child.stdin?.end(input);
       const cancel = token?.onCancellationRequested(() => child.kill('SIGTERM'));
       let stdout = '';
       let stderrBuffer = '';
       const messages: string[] = [];
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk;
       });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         stderrBuffer += chunk;
         let newline = stderrBuffer.indexOf('\n');
         while (newline >= 0) {

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { CliRunner } from './cliRunner';
+import { explainSelectionCommand } from './commands/explainSelection';
 import { fetchAbstractsCommand } from './commands/fetchAbstracts';
 import { importAbstractsCommand } from './commands/importAbstracts';
 import { showDatabaseStatsCommand } from './commands/showDatabaseStats';
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
     'miniastrolm.fetchAbstracts': fetchAbstractsCommand(runner),
     'miniastrolm.importAbstracts': importAbstractsCommand(runner),
     'miniastrolm.showDatabaseStats': showDatabaseStatsCommand(runner, log),
+    'miniastrolm.explainAbstract': explainSelectionCommand(runner),
   };
   for (const [id, handler] of Object.entries(table)) {
     context.subscriptions.push(

@@ -7,6 +7,8 @@ export interface ExtensionSettings {
   arxivApiUrl: string;
   requestDelayMs: number;
   nodePath: string;
+  /** An export folder, an HF GPT-2 folder, a checkpoint, or a training run folder (its newest checkpoint). */
+  studentModel: string;
 }
 
 export function readSettings(): ExtensionSettings {
@@ -17,9 +19,14 @@ export function readSettings(): ExtensionSettings {
     throw new Error('Open a workspace folder first: MiniAstroLM keeps its database inside the workspace.');
   }
   return {
-    databasePath: path.isAbsolute(dbSetting) ? dbSetting : path.join(folder ?? '', dbSetting),
+    databasePath: resolveInWorkspace(dbSetting, folder),
     arxivApiUrl: config.get<string>('arxivApiUrl', 'https://export.arxiv.org/api/query'),
     requestDelayMs: config.get<number>('requestDelayMs', 3000),
     nodePath: config.get<string>('nodePath', 'node'),
+    studentModel: resolveInWorkspace(config.get<string>('studentModel', '.miniastrolm/runs/student'), folder),
   };
+}
+
+function resolveInWorkspace(setting: string, folder: string | undefined): string {
+  return path.isAbsolute(setting) ? setting : path.join(folder ?? '', setting);
 }
