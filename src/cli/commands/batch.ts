@@ -9,7 +9,7 @@ import { resolveDbPath } from '../context';
 export const batchCommand: Command = {
   name: 'batch',
   summary: 'Create, list, show and delete named batches of papers for the teacher',
-  usage: `miniastrolm batch create NAME [--category CAT]... [--from DATE] [--until DATE] [--size N] [--unbatched]
+  usage: `miniastrolm batch create NAME [--category CAT]... [--from DATE] [--until DATE] [--size N] [--unbatched] [--unsupervised]
 miniastrolm batch list
 miniastrolm batch show NAME
 miniastrolm batch delete NAME
@@ -19,6 +19,7 @@ A batch freezes a selection of stored papers, newest first, so later supervision
   --from / --until published date bounds, YYYY-MM-DD, inclusive
   --size N         at most N papers
   --unbatched      leave out papers that already belong to another batch
+  --unsupervised   leave out papers the teacher has already handled or a person has decided
   --json           print one JSON object on the last line`,
   async run(argv, out) {
     const { values, positionals } = parseCommandArgs(
@@ -29,6 +30,7 @@ A batch freezes a selection of stored papers, newest first, so later supervision
         until: { type: 'string' },
         size: { type: 'string' },
         unbatched: { type: 'boolean' },
+        unsupervised: { type: 'boolean' },
       },
       'batch',
     );
@@ -52,6 +54,7 @@ A batch freezes a selection of stored papers, newest first, so later supervision
               until: values.until,
               size: values.size === undefined ? undefined : intOption(values.size, 'size', 100, 1),
               excludeBatched: values.unbatched === true,
+              excludeSupervised: values.unsupervised === true,
             },
             isoNow(systemClock),
           );

@@ -13,6 +13,8 @@ export interface BatchCriteria {
   until?: string;
   /** Leave out papers that already belong to some batch. */
   excludeBatched?: boolean;
+  /** Leave out papers the teacher has already handled (any supervision state) or a person has decided. */
+  excludeSupervised?: boolean;
   /** At most this many papers, newest first. */
   size?: number;
 }

@@ -5,6 +5,7 @@ import { MiniAstroError } from '../../../src/core/errors';
 import { BatchStore } from '../../../src/pipeline/store/batches';
 import { openDatabase } from '../../../src/pipeline/store/database';
 import { PaperStore } from '../../../src/pipeline/store/papers';
+import { SupervisionStore } from '../../../src/pipeline/store/supervision';
 import { syntheticPapers } from '../../helpers/feeds';
 import { tempDir } from '../../helpers/tmp';
 
@@ -53,4 +54,39 @@ test('--unbatched leaves out papers already in a batch; names are unique', (t) =
   assert.throws(() => batches.create('x', { from: '01/02/2025' }, 'now'), /must be a date like/);
   assert.equal(batches.delete('first'), true);
   assert.throws(() => batches.paperIds('first'), /No batch named/);
+});
+
+test('--unsupervised leaves out papers with a supervision state or a human decision', (t) => {
+  const db = openDatabase(path.join(tempDir(t), 'astro.db'));
+  t.after(() => db.close());
+  new PaperStore(db).upsertMany(syntheticPapers(40), 'arxiv-api', 'now');
+  const batches = new BatchStore(db);
+  const ids = syntheticPapers(40).map((p) => p.id);
+  const store = new SupervisionStore(db);
+  store.setState({
+    paperId: ids[0]!,
+    status: 'accepted',
+    explanation: 'x',
+    attempts: 1,
+    reason: null,
+    teacherCallId: null,
+    judgeCallId: null,
+    judgeFeedback: null,
+    updatedAt: 'now',
+  });
+  store.setState({
+    paperId: ids[1]!,
+    status: 'rejected',
+    explanation: null,
+    attempts: 3,
+    reason: 'r',
+    teacherCallId: null,
+    judgeCallId: null,
+    judgeFeedback: null,
+    updatedAt: 'now',
+  });
+  store.decide({ paperId: ids[2]!, decision: 'reject', explanation: null, note: null, decidedAt: 'now' });
+  const fresh = batches.create('fresh', { excludeSupervised: true }, 'now');
+  assert.equal(fresh.papers, 37);
+  assert.ok(!batches.paperIds('fresh').some((id) => ids.slice(0, 3).includes(id)));
 });
