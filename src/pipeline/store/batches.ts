@@ -85,6 +85,10 @@ export class BatchStore {
     }
     if (criteria.excludeBatched)
       where.push('NOT EXISTS (SELECT 1 FROM batch_papers bp WHERE bp.paper_id = p.id)');
+    if (criteria.excludeSupervised) {
+      where.push('NOT EXISTS (SELECT 1 FROM supervision s WHERE s.paper_id = p.id)');
+      where.push('NOT EXISTS (SELECT 1 FROM human_decisions h WHERE h.paper_id = p.id)');
+    }
     const sql = `SELECT p.id FROM papers p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY p.published DESC, p.id ${criteria.size ? 'LIMIT ?' : ''}`;
     if (criteria.size) params.push(criteria.size);
