@@ -22,6 +22,8 @@ const shared = {
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The training process/thread (src/student/train/process.ts): forked by the extension, a Worker of the CLI.
+  { entryPoints: ['src/student/train/worker.ts'], outfile: 'dist/trainWorker.js' },
 ];
 
 if (watch) {

@@ -7,14 +7,17 @@ import { version } from '../version';
 import type { Command } from './command';
 import { batchCommand } from './commands/batch';
 import { dbCommand } from './commands/db';
+import { explainCommand } from './commands/explain';
 import { exportCommand } from './commands/export';
 import { fetchCommand } from './commands/fetch';
 import { harvestCommand } from './commands/harvest';
 import { importCommand } from './commands/import';
 import { importV1Command } from './commands/importV1';
 import { judgeCommand } from './commands/judge';
+import { lossCommand } from './commands/loss';
 import { statsCommand } from './commands/stats';
 import { teachCommand } from './commands/teach';
+import { trainCommand } from './commands/train';
 import { createOutput } from './output';
 
 const commands: readonly Command[] = [
@@ -28,6 +31,9 @@ const commands: readonly Command[] = [
   importV1Command,
   exportCommand,
   statsCommand,
+  trainCommand,
+  lossCommand,
+  explainCommand,
 ];
 
 function mainHelp(): string {

@@ -152,8 +152,10 @@ export async function startHubServer(): Promise<HubServer> {
     log.status = status;
     res.writeHead(status, headers);
     if (fault?.kind === 'drop') {
+      // end(), not destroy(): a FIN arrives after the bytes already sent, so the client always receives them
+      // before it sees the body cut short (a reset could discard data it had not read yet, making the test racy).
       res.write(slice.subarray(0, Math.min(fault.afterBytes, slice.length)), () => {
-        setTimeout(() => res.socket?.destroy(), 10);
+        setTimeout(() => res.socket?.end(), 10);
       });
       return;
     }

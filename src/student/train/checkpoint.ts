@@ -1,0 +1,287 @@
+/**
+ * Checkpoints that are either complete or ignored. Each is a folder `<outputDir>/checkpoint-<step>/` in Hugging
+ * Face's GPT-2 layout (config.json, model.safetensors, generation_config.json: loadable by `from_pretrained`)
+ * plus optimizer.safetensors (AdamW's m and v as adam_m.<name> / adam_v.<name>, float32) and trainer_state.json
+ * (step, data position, data fingerprint, config hash, loss history). It is written into a temporary folder,
+ * every file fsynced, the folder renamed into place, and only then a `DONE` marker written: a folder without
+ * DONE is a crash mid-save and resume never reads it. Weights and moments are stored bit-for-bit as float32.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import path from 'node:path';
+import { describeError, MiniAstroError } from '../../core/errors';
+import type { DataOrder } from '../data/order';
+import { writeTextAtomic } from '../model/atomicFile';
+import type { Gpt2Config } from '../model/config';
+import { loadGpt2Folder, saveGpt2Folder, WEIGHTS_FILE } from '../model/hfFolder';
+import { readSafetensors, writeSafetensors } from '../model/safetensors';
+import type { OptimizerState, TensorMap } from './state';
+
+export const CHECKPOINT_PREFIX = 'checkpoint-';
+export const DONE_FILE = 'DONE';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const STATE_FILE = 'trainer_state.json';
+const STATE_FORMAT = 1;
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+  lr: number;
+}
+
+export interface TrainerState {
+  format: typeof STATE_FORMAT;
+  /** Optimizer steps done; the next step is `step` (0-based). */
+  step: number;
+  /** The run's planned length when this was saved. */
+  totalSteps: number;
+  /** Where the next micro-batch comes from. */
+  dataOrder: DataOrder;
+  /** BatchLoader.fingerprint of the training data and batching options. */
+  dataFingerprint: string;
+  /** sha256 of the trajectory settings (runConfig.ts), and the settings themselves for a readable refusal. */
+  configHash: string;
+  trajectoryConfig: Record<string, unknown>;
+  /** Training draws no random numbers (no dropout): nothing to restore. Kept explicit for future use. */
+  rng: null;
+  promptTemplate: string;
+  maxSeqLen: number;
+  /** Where the initial weights came from. */
+  init: string;
+  tokensSeen: number;
+  elapsedSec: number;
+  /** sha256 of this checkpoint's model.safetensors. */
+  weightsSha256: string;
+  /** The last training losses (at most LOSS_HISTORY_TAIL). */
+  lossHistory: LossPoint[];
+  evalHistory: { step: number; evalLoss: number }[];
+}
+
+export const LOSS_HISTORY_TAIL = 200;
+
+export interface CheckpointInfo {
+  step: number;
+  dir: string;
+  done: boolean;
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  config: Gpt2Config;
+  state: OptimizerState;
+  trainer: TrainerState;
+}
+
+const NAME = new RegExp(`^${CHECKPOINT_PREFIX}(\\d+)$`);
+
+export function checkpointDir(outputDir: string, step: number): string {
+  return path.join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
+}
+
+/** Every checkpoint-<step> folder, complete or not, by ascending step. */
+export function listCheckpoints(outputDir: string): CheckpointInfo[] {
+  if (!existsSync(outputDir)) return [];
+  const found: CheckpointInfo[] = [];
+  for (const entry of readdirSync(outputDir, { withFileTypes: true })) {
+    const match = entry.isDirectory() ? NAME.exec(entry.name) : null;
+    if (!match) continue;
+    const dir = path.join(outputDir, entry.name);
+    found.push({ step: Number(match[1]), dir, done: existsSync(path.join(dir, DONE_FILE)) });
+  }
+  return found.sort((a, b) => a.step - b.step);
+}
+
+/** The newest checkpoint with its DONE marker; partial folders are skipped. */
+export function latestCheckpoint(outputDir: string): CheckpointInfo | null {
+  const done = listCheckpoints(outputDir).filter((c) => c.done);
+  return done.at(-1) ?? null;
+}
+
+function fsyncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows cannot fsync folders; the rename has to do.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** sha256 of a file, read in 8 MiB pieces. */
+export function sha256File(file: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(8 << 20);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+function tensorsOf(prefix: string, map: TensorMap, shapes: ReadonlyMap<string, readonly number[]>) {
+  return [...map].map(([name, data]) => [`${prefix}${name}`, { shape: shapes.get(name)!, data }] as const);
+}
+
+export interface SaveInput {
+  config: Gpt2Config;
+  shapes: ReadonlyMap<string, readonly number[]>;
+  state: OptimizerState;
+  /** Everything but weightsSha256, which is computed here. */
+  trainer: Omit<TrainerState, 'weightsSha256'>;
+}
+
+/**
+ * Writes checkpoint-<step> atomically (see the file comment); replaces a partial folder of the same step.
+ * Returns the folder and the weights' sha256.
+ */
+export function saveCheckpoint(outputDir: string, input: SaveInput): { dir: string; weightsSha256: string } {
+  const step = input.trainer.step;
+  const final = checkpointDir(outputDir, step);
+  const temp = path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.${process.pid}.tmp`);
+  rmSync(temp, { recursive: true, force: true });
+  try {
+    // Each writer below writes a temp file, fsyncs it and renames it into `temp`.
+    const weights = new Map(
+      [...input.state.params].map(([name, data]) => [name, { shape: [...input.shapes.get(name)!], data }]),
+    );
+    saveGpt2Folder(temp, input.config, weights);
+    writeSafetensors(path.join(temp, OPTIMIZER_FILE), [
+      ...tensorsOf('adam_m.', input.state.m, input.shapes),
+      ...tensorsOf('adam_v.', input.state.v, input.shapes),
+    ]);
+    const weightsSha256 = sha256File(path.join(temp, WEIGHTS_FILE));
+    const trainer: TrainerState = { ...input.trainer, weightsSha256 };
+    writeTextAtomic(path.join(temp, STATE_FILE), `${JSON.stringify(trainer, null, 2)}\n`);
+    if (existsSync(final)) {
+      if (existsSync(path.join(final, DONE_FILE))) {
+        throw new Error(`${final} already exists and is complete`);
+      }
+      rmSync(final, { recursive: true, force: true });
+    }
+    renameSync(temp, final);
+    fsyncFolder(outputDir);
+    writeTextAtomic(path.join(final, DONE_FILE), `${step}\n`);
+    return { dir: final, weightsSha256 };
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    throw new MiniAstroError(
+      'badInput',
+      `Could not write checkpoint ${final}: ${describeError(error)}`,
+      'Check free disk space and permissions of the output folder; the previous checkpoint is intact.',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Keeps the newest `keep` complete checkpoints; removes older complete ones, partial folders older than the
+ * newest complete one (crash leftovers), and stray temporary folders of this process. Returns what it removed.
+ */
+export function pruneCheckpoints(outputDir: string, keep: number): string[] {
+  const all = listCheckpoints(outputDir);
+  const done = all.filter((c) => c.done);
+  const newest = done.at(-1)?.step ?? -1;
+  const doomed = [
+    ...done.slice(0, Math.max(0, done.length - keep)),
+    ...all.filter((c) => !c.done && c.step < newest),
+  ];
+  for (const c of doomed) rmSync(c.dir, { recursive: true, force: true });
+  return doomed.map((c) => c.dir);
+}
+
+const TEMP_NAME = new RegExp(`^\\.${CHECKPOINT_PREFIX}\\d+\\.(\\d+)\\.tmp$`);
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary checkpoint folders left by processes that no longer run (a crash mid-save). */
+export function removeStaleTemps(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  const removed: string[] = [];
+  for (const entry of readdirSync(outputDir)) {
+    const match = TEMP_NAME.exec(entry);
+    if (!match || Number(match[1]) === process.pid || processAlive(Number(match[1]))) continue;
+    rmSync(path.join(outputDir, entry), { recursive: true, force: true });
+    removed.push(path.join(outputDir, entry));
+  }
+  return removed;
+}
+
+function bad(dir: string, what: string, cause?: unknown): MiniAstroError {
+  return new MiniAstroError(
+    'badInput',
+    `Checkpoint ${dir}: ${what}`,
+    'Delete this checkpoint folder (resume then uses the one before it), or start a new run in another --out folder.',
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function readTrainerState(dir: string): TrainerState {
+  const file = path.join(dir, STATE_FILE);
+  let state: TrainerState;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8')) as TrainerState;
+  } catch (error) {
+    throw bad(dir, `cannot read ${STATE_FILE} (${describeError(error)})`, error);
+  }
+  if (state.format !== STATE_FORMAT || !Number.isInteger(state.step) || !state.dataOrder) {
+    throw bad(dir, `${STATE_FILE} is not a format-${STATE_FORMAT} trainer state`);
+  }
+  return state;
+}
+
+/** Trainer state alone (the `loss` verb reads the template and lengths from it); null when absent. */
+export function readTrainerStateIfAny(dir: string): TrainerState | null {
+  return existsSync(path.join(dir, STATE_FILE)) ? readTrainerState(dir) : null;
+}
+
+/** Weights, moments and trainer state of a complete checkpoint, checked against each other. */
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  if (!existsSync(path.join(dir, DONE_FILE)))
+    throw bad(dir, `no ${DONE_FILE} marker: the save did not finish`);
+  const trainer = readTrainerState(dir);
+  const actual = sha256File(path.join(dir, WEIGHTS_FILE));
+  if (actual !== trainer.weightsSha256) {
+    throw bad(dir, `model.safetensors does not match the sha256 recorded in ${STATE_FILE}`);
+  }
+  const model = loadGpt2Folder(dir);
+  const optimizer = readSafetensors(path.join(dir, OPTIMIZER_FILE)).tensors;
+  const params: TensorMap = new Map();
+  const m: TensorMap = new Map();
+  const v: TensorMap = new Map();
+  for (const [name, tensor] of model.weights) {
+    params.set(name, tensor.data);
+    const mt = optimizer.get(`adam_m.${name}`);
+    const vt = optimizer.get(`adam_v.${name}`);
+    if (!mt || !vt || mt.data.length !== tensor.data.length || vt.data.length !== tensor.data.length) {
+      throw bad(dir, `${OPTIMIZER_FILE} lacks adam_m/adam_v of ${name} or has the wrong size`);
+    }
+    m.set(name, mt.data);
+    v.set(name, vt.data);
+  }
+  return { dir, config: model.config, state: { params, m, v }, trainer };
+}

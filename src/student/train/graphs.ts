@@ -1,0 +1,108 @@
+/**
+ * The graphs one training run needs, and the sessions over them: a fused step (loss + gradients + AdamW) when a
+ * step is one micro-batch; a summed-loss/accumulating-gradient graph plus the AdamW graph when it is several; and
+ * a forward-only summed loss for evaluation. The config's `optimizer.noDecay` decides which parameters decay
+ * (the graph layer's default is the same rule with the shipped list; a different list builds the same fused step
+ * with other flags).
+ */
+import type * as ort from 'onnxruntime-node';
+import { appliesWeightDecay, type Device } from '../config/trainConfig';
+import { gradients } from '../graph/autodiff';
+import { type Gpt2Shape, gpt2Params, type ParamSpec } from '../graph/gpt2';
+import { Graph, type Value } from '../graph/ir';
+import { buildLossBody, buildLossGraph } from '../graph/loss';
+import { adamW, buildAdamWGraph, buildTrainStepGraph, HYPERPARAMETERS } from '../graph/train_step';
+import { type DeviceSessionOptions, openDeviceSession } from './device';
+
+const DTYPE = 'float32';
+
+/** Every parameter with its decay flag from `noDecay` (see appliesWeightDecay). */
+export function trainParamSpecs(cfg: Gpt2Shape, noDecay: readonly string[]): ParamSpec[] {
+  return gpt2Params(cfg).map((s) => ({ ...s, decay: appliesWeightDecay(s.name, noDecay) }));
+}
+
+/**
+ * buildTrainStepGraph with the decay flags of `specs`: the graph layer's own builder when they agree with its
+ * defaults, else the same composition (loss body, gradients, AdamW) with these flags.
+ */
+export function buildFusedStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[]): Graph {
+  const defaults = gpt2Params(cfg);
+  if (specs.every((s, i) => s.name === defaults[i]?.name && s.decay === defaults[i]?.decay)) {
+    return buildTrainStepGraph(cfg, { dtype: DTYPE });
+  }
+  return buildCustomStepGraph(cfg, specs);
+}
+
+/** Exported for the test that checks it equals buildTrainStepGraph when the flags agree. */
+export function buildCustomStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[]): Graph {
+  const g = new Graph('gpt2_train_step');
+  const { loss, count, params } = buildLossBody(g, cfg, { dtype: DTYPE, reduction: 'mean' });
+  const values = specs.map((s) => params.get(s.name)!);
+  const grads = gradients(loss, values);
+  g.output(loss, 'loss');
+  g.output(count, 'token_count');
+  const hyper = Object.fromEntries(HYPERPARAMETERS.map((h) => [h, g.input(h, DTYPE, [])])) as Record<
+    (typeof HYPERPARAMETERS)[number],
+    Value
+  >;
+  const { gradNorm } = adamW(specs, values, grads, hyper);
+  g.output(gradNorm, 'grad_norm');
+  return g;
+}
+
+/** Forward only. Inputs: parameters, input_ids, labels. Outputs: loss (SUM over supervised tokens), token_count. */
+export function buildEvalGraph(cfg: Gpt2Shape): Graph {
+  const g = new Graph('gpt2_eval_loss');
+  const { loss, count } = buildLossBody(g, cfg, { dtype: DTYPE, reduction: 'sum' });
+  g.output(loss, 'loss');
+  g.output(count, 'token_count');
+  return g;
+}
+
+/** Sessions opened on first use: a run without accumulation never builds the micro-batch graphs. */
+export class TrainSessions {
+  private readonly cache = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(
+    readonly cfg: Gpt2Shape,
+    readonly specs: readonly ParamSpec[],
+    readonly device: Device,
+    readonly options: DeviceSessionOptions = {},
+  ) {}
+
+  private get(key: string, build: () => Graph): Promise<ort.InferenceSession> {
+    let session = this.cache.get(key);
+    if (!session) {
+      session = openDeviceSession(build(), this.device, this.options);
+      this.cache.set(key, session);
+    }
+    return session;
+  }
+
+  /** Loss + gradients + AdamW in one run. */
+  fused(): Promise<ort.InferenceSession> {
+    return this.get('fused', () => buildFusedStepGraph(this.cfg, this.specs));
+  }
+
+  /** Summed loss and gradients of one micro-batch; `accumulate` adds inputs acc.<param>. */
+  micro(accumulate: boolean): Promise<ort.InferenceSession> {
+    return this.get(
+      accumulate ? 'micro-acc' : 'micro',
+      () => buildLossGraph(this.cfg, { dtype: DTYPE, reduction: 'sum', accumulate }).graph,
+    );
+  }
+
+  adamW(): Promise<ort.InferenceSession> {
+    return this.get('adamw', () => buildAdamWGraph(this.specs, DTYPE));
+  }
+
+  evaluation(): Promise<ort.InferenceSession> {
+    return this.get('eval', () => buildEvalGraph(this.cfg));
+  }
+
+  async release(): Promise<void> {
+    const sessions = [...this.cache.values()];
+    this.cache.clear();
+    for (const s of sessions) await (await s).release();
+  }
+}

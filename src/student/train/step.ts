@@ -1,0 +1,167 @@
+/**
+ * One optimizer step over the sessions of graphs.ts. Design goal: the only place that knows the graphs' input
+ * and output names. With one micro-batch, the fused session does loss, gradients and AdamW in one run. With K,
+ * each micro-batch's summed loss and gradients accumulate (the first session has no acc.* inputs, so no zero
+ * tensors are ever built), then AdamW applies them scaled by 1 / (supervised tokens of all K micro-batches): the
+ * step optimises the mean over every token in it, however the tokens fall into micro-batches.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { TrainConfig } from '../config/trainConfig';
+import type { Batch } from '../data/collator';
+import type { PlannedBatch } from '../data/order';
+import type { ParamSpec } from '../graph/gpt2';
+import { ortTensor } from '../graph/session';
+import { batchFeeds, paramFeeds, scalarOf } from './evaluate';
+import type { TrainSessions } from './graphs';
+import type { OptimizerState, TensorMap } from './state';
+
+export interface StepResult {
+  state: OptimizerState;
+  /** Mean loss over the step's supervised tokens. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Real (non-pad) tokens. */
+  tokens: number;
+  supervisedTokens: number;
+  /** The step's last micro-batch (its `next` is the data position after the step). */
+  last: PlannedBatch;
+}
+
+function float(value: number): ort.Tensor {
+  return ortTensor('float32', Float32Array.of(value), []);
+}
+
+/** The optimizer's scalar inputs for 1-based step `step` (AdamW's bias correction counts from 1). */
+export function hyperFeeds(config: TrainConfig, lr: number, step: number): Record<string, ort.Tensor> {
+  return {
+    lr: float(lr),
+    beta1: float(config.optimizer.betas[0]),
+    beta2: float(config.optimizer.betas[1]),
+    eps: float(config.optimizer.eps),
+    weight_decay: float(config.optimizer.weightDecay),
+    max_grad_norm: float(config.gradClip),
+    step: float(step),
+  };
+}
+
+function realTokens(batch: Batch): number {
+  let n = 0;
+  for (const m of batch.attentionMask) n += m;
+  return n;
+}
+
+function prefixed(prefix: string, specs: readonly ParamSpec[], map: TensorMap): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const s of specs) feeds[`${prefix}${s.name}`] = ortTensor('float32', map.get(s.name)!, s.shape);
+  return feeds;
+}
+
+function outputData(out: ort.InferenceSession.OnnxValueMapType, name: string): Float32Array {
+  const t = out[name];
+  if (!t) throw new Error(`graph output ${name} is missing`);
+  return t.data as Float32Array;
+}
+
+function newState(specs: readonly ParamSpec[], out: ort.InferenceSession.OnnxValueMapType): OptimizerState {
+  const params: TensorMap = new Map();
+  const m: TensorMap = new Map();
+  const v: TensorMap = new Map();
+  for (const s of specs) {
+    params.set(s.name, outputData(out, `new.${s.name}`));
+    m.set(s.name, outputData(out, `new.adam_m.${s.name}`));
+    v.set(s.name, outputData(out, `new.adam_v.${s.name}`));
+  }
+  return { params, m, v };
+}
+
+function nextBatch(batches: Iterator<PlannedBatch>): PlannedBatch {
+  const next = batches.next();
+  if (next.done) throw new Error('the batch stream ended');
+  return next.value;
+}
+
+async function fusedStep(
+  sessions: TrainSessions,
+  specs: readonly ParamSpec[],
+  state: OptimizerState,
+  hyper: Record<string, ort.Tensor>,
+  batches: Iterator<PlannedBatch>,
+): Promise<StepResult> {
+  const planned = nextBatch(batches);
+  const session = await sessions.fused();
+  const out = await session.run({
+    ...paramFeeds(specs, state.params),
+    ...prefixed('adam_m.', specs, state.m),
+    ...prefixed('adam_v.', specs, state.v),
+    ...hyper,
+    ...batchFeeds(planned.batch),
+  });
+  return {
+    state: newState(specs, out),
+    loss: scalarOf(out['loss'], 'loss'),
+    gradNorm: scalarOf(out['grad_norm'], 'grad_norm'),
+    tokens: realTokens(planned.batch),
+    supervisedTokens: scalarOf(out['token_count'], 'token_count'),
+    last: planned,
+  };
+}
+
+async function accumulatedStep(
+  sessions: TrainSessions,
+  specs: readonly ParamSpec[],
+  state: OptimizerState,
+  hyper: Record<string, ort.Tensor>,
+  batches: Iterator<PlannedBatch>,
+  microBatches: number,
+): Promise<StepResult> {
+  const weights = paramFeeds(specs, state.params);
+  let acc: Record<string, ort.Tensor> = {};
+  let lossSum = 0;
+  let supervised = 0;
+  let tokens = 0;
+  let last = nextBatch(batches);
+  for (let k = 0; k < microBatches; k++) {
+    if (k > 0) last = nextBatch(batches);
+    const session = await sessions.micro(k > 0);
+    const out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
+    lossSum += scalarOf(out['loss'], 'loss');
+    supervised += scalarOf(out['token_count'], 'token_count');
+    tokens += realTokens(last.batch);
+    acc = {};
+    for (const s of specs) acc[`acc.${s.name}`] = out[`grad.${s.name}`]!;
+  }
+  const grads: Record<string, ort.Tensor> = {};
+  for (const s of specs) grads[`grad.${s.name}`] = acc[`acc.${s.name}`]!;
+  const session = await sessions.adamW();
+  const out = await session.run({
+    ...weights,
+    ...grads,
+    ...prefixed('adam_m.', specs, state.m),
+    ...prefixed('adam_v.', specs, state.v),
+    ...hyper,
+    grad_scale: float(1 / Math.max(supervised, 1)),
+  });
+  return {
+    state: newState(specs, out),
+    loss: supervised === 0 ? 0 : lossSum / supervised,
+    gradNorm: scalarOf(out['grad_norm'], 'grad_norm'),
+    tokens,
+    supervisedTokens: supervised,
+    last,
+  };
+}
+
+/** One optimizer step of `microBatches` micro-batches taken from `batches`. */
+export function trainStep(
+  sessions: TrainSessions,
+  specs: readonly ParamSpec[],
+  state: OptimizerState,
+  hyper: Record<string, ort.Tensor>,
+  batches: Iterator<PlannedBatch>,
+  microBatches: number,
+): Promise<StepResult> {
+  return microBatches === 1
+    ? fusedStep(sessions, specs, state, hyper, batches)
+    : accumulatedStep(sessions, specs, state, hyper, batches, microBatches);
+}
