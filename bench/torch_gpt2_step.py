@@ -72,6 +72,7 @@ def main():
         opt.step()
         opt.zero_grad(set_to_none=True)
         times.append(time.perf_counter() - start)
+    # The first step includes allocating the optimizer state; with one step that is all there is.
     step = min(times[1:]) if len(times) > 1 else times[0]
     print(json.dumps({"tokens_per_s": batch * seq / step, "step_s": step, "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": float(loss)}))
 
