@@ -20,7 +20,7 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
-function fsyncFolder(dir: string): void {
+export function fsyncFolder(dir: string): void {
   // Makes the rename itself durable. Windows cannot open folders for fsync; there the rename has to do.
   let fd: number | undefined;
   try {

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
-  fsyncSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -21,7 +20,7 @@ import {
 import path from 'node:path';
 import { describeError, MiniAstroError } from '../../core/errors';
 import type { DataOrder } from '../data/order';
-import { writeTextAtomic } from '../model/atomicFile';
+import { fsyncFolder, writeTextAtomic } from '../model/atomicFile';
 import type { Gpt2Config } from '../model/config';
 import { loadGpt2Folder, saveGpt2Folder, WEIGHTS_FILE } from '../model/hfFolder';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
@@ -105,18 +104,6 @@ export function listCheckpoints(outputDir: string): CheckpointInfo[] {
 export function latestCheckpoint(outputDir: string): CheckpointInfo | null {
   const done = listCheckpoints(outputDir).filter((c) => c.done);
   return done.at(-1) ?? null;
-}
-
-function fsyncFolder(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot fsync folders; the rename has to do.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** sha256 of a file, read in 8 MiB pieces. */
