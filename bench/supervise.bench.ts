@@ -1,8 +1,10 @@
 /**
  * Supervision benchmark: 1000 papers through teacher → validators → judge against the loopback OpenAI server with
  * 50 ms latency per call, concurrency 8, through the real `openai` package and with every call stored in SQLite.
- * That is 2000 calls; the floor set by latency alone is 2000 × 50 ms / 8 = 12.5 s. Goal: ≤ 15 s end to end.
+ * That is 2000 calls; the floor set by latency alone is 2000 × 50 ms / 8 = 12.5 s. Goal: ≤ 15 s end to end. The
+ * server runs in a child process, as a real endpoint runs elsewhere.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,14 +17,28 @@ import { createLlmClient, endpointFromEnv } from '../src/pipeline/supervise/llm/
 import { loadPrompt } from '../src/pipeline/supervise/prompts';
 import { defaultSuperviseConfig, superviseWithTeacher } from '../src/pipeline/supervise/supervise';
 import { defaultValidatorConfig } from '../src/pipeline/validate/types';
-import { startOpenAiServer } from '../test/helpers/openaiServer';
-import { fixturePaper, happyHandler, paperIds } from '../test/helpers/supervision';
+import { fixturePaper, paperIds } from '../test/helpers/supervision';
 import type { BenchResult } from './ingest.bench';
+
+/** Starts the loopback server in a child process and resolves with its base URL and a way to stop it. */
+async function startServerProcess(latencyMs: number): Promise<{ baseUrl: string; close: () => void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'openaiServerProcess.ts'), String(latencyMs)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').once('data', (line: string) => resolve(line.trim()));
+    child.once('exit', (code) => reject(new Error(`benchmark server exited with ${code}`)));
+  });
+  return { baseUrl, close: () => child.stdin.end() };
+}
 
 export async function runSuperviseBench(log: (line: string) => void = console.log): Promise<BenchResult[]> {
   const papersCount = 1000;
-  const server = await startOpenAiServer(happyHandler);
-  server.latencyMs = 50;
+  const server = await startServerProcess(50);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'miniastrolm-bench-'));
   const db = openDatabase(path.join(dir, 'astro.db'));
   try {
@@ -69,6 +85,6 @@ export async function runSuperviseBench(log: (line: string) => void = console.lo
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
-    await server.close();
+    server.close();
   }
 }

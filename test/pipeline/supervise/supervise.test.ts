@@ -6,6 +6,7 @@ import { createLlmClient, endpointFromEnv } from '../../../src/pipeline/supervis
 import { superviseWithJudge, superviseWithTeacher } from '../../../src/pipeline/supervise/supervise';
 import { needRealdata } from '../../helpers/realdata';
 import {
+  fixtureAbstract,
   fixturePaper,
   goodAnswer,
   paperIdOf,
@@ -65,6 +66,8 @@ test('bad answers are regenerated with their errors; the regeneration prompt nam
         target_explanation: 'We present a study of dust. In this paper we show rings.',
       }),
     ],
+    // The abstract handed back as the explanation: copied, and far too short.
+    '2501.90005': [JSON.stringify({ id: '2501.90005', target_explanation: fixtureAbstract })],
   };
   const seen: Record<string, string[]> = {};
   const { deps, store } = await supervisionBench(
@@ -80,7 +83,10 @@ test('bad answers are regenerated with their errors; the regeneration prompt nam
     },
   );
   const summary = await superviseWithTeacher(Object.keys(scripts), deps);
-  assert.deepEqual([summary.accepted, summary.rejected], [3, 1]);
+  assert.deepEqual([summary.accepted, summary.rejected], [3, 2]);
+  const copied = store.state('2501.90005')!;
+  assert.equal(copied.status, 'rejected');
+  assert.match(copied.reason!, /shared with the abstract|copied|overlap/i);
 
   assert.equal(store.state('2501.90001')!.attempts, 2);
   assert.match(seen['2501.90001']![1]!, /previous explanation of this arXiv abstract broke these rules/);
