@@ -14,17 +14,13 @@ import { describeError, isMiniAstroError, MiniAstroError } from '../../core/erro
 import { learningRateAt, plannedSteps } from '../config/schedule';
 import type { TrainConfig } from '../config/trainConfig';
 import { dataOptionsFrom, type LoadedExamples, loadExamples } from '../data/dataset';
-import { BatchLoader, type DataOrder } from '../data/order';
+import { BatchLoader } from '../data/order';
 import { PromptFormat, promptTemplate } from '../data/template';
-import type { Gpt2Config } from '../model/config';
 import type { HubOptions } from '../model/hub';
 import { defaultTokenizer } from '../tokenizer';
 import {
-  type CheckpointInfo,
   LOSS_HISTORY_TAIL,
-  type LossPoint,
   latestCheckpoint,
-  loadCheckpoint,
   pruneCheckpoints,
   removeStaleTemps,
   saveCheckpoint,
@@ -33,15 +29,9 @@ import { checkDevice } from './device';
 import { maskedLoss } from './evaluate';
 import { type EvalEvent, rssMb, type StopReason, type TrainEventSink } from './events';
 import { TrainSessions, trainParamSpecs } from './graphs';
-import { checkModelFits, initialModel } from './modelInit';
-import { configDifferences, configHash, trajectoryConfig } from './runConfig';
-import {
-  firstNonFinite,
-  type OptimizerState,
-  parameterTotal,
-  stateFromWeights,
-  type TensorMap,
-} from './state';
+import { configHash, trajectoryConfig } from './runConfig';
+import { startingPoint } from './startingPoint';
+import { firstNonFinite, parameterTotal, type TensorMap } from './state';
 import { hyperFeeds, trainStep } from './step';
 
 export interface TrainOptions {
@@ -137,56 +127,12 @@ class TrainingRun {
       );
     }
 
-    let gpt2: Gpt2Config;
-    let state: OptimizerState;
-    let dataOrder: DataOrder = { epoch: 0, index: 0 };
-    let tokensSeen = 0;
-    let elapsedBefore = 0;
-    let lossHistory: LossPoint[] = [];
-    let evalHistory: { step: number; evalLoss: number }[] = [];
-    let init: string;
-    let resumedFrom: CheckpointInfo | null = null;
-    if (options.resume && latest) {
-      const saved = loadCheckpoint(latest.dir);
-      const t = saved.trainer;
-      if (t.configHash !== hash) {
-        const diff = configDifferences(t.trajectoryConfig, trajectoryConfig(config));
-        throw new MiniAstroError(
-          'usage',
-          `Cannot resume ${latest.dir}: the training config differs from the saved run in ${diff.join(', ')}.`,
-          'Resume with the config the run started with (run length, files, eval/checkpoint cadence and device ' +
-            'may change), or start a new run in another --out folder; to start from these weights, set ' +
-            `model.init: ${latest.dir}.`,
-        );
-      }
-      if (t.dataFingerprint !== loader.fingerprint) {
-        throw new MiniAstroError(
-          'badInput',
-          `Cannot resume ${latest.dir}: the training data or its batching differs from the saved run.`,
-          'Resume with the same training file, or start a new run in another --out folder.',
-        );
-      }
-      gpt2 = saved.config;
-      state = saved.state;
-      this.step = t.step;
-      dataOrder = t.dataOrder;
-      tokensSeen = t.tokensSeen;
-      elapsedBefore = t.elapsedSec;
-      lossHistory = t.lossHistory;
-      evalHistory = t.evalHistory;
-      init = t.init;
-      resumedFrom = latest;
-      this.lastSaved = { step: t.step, dir: latest.dir, weightsSha256: t.weightsSha256 };
-      checkModelFits(gpt2, config.data.maxSeqLen, latest.dir);
-    } else {
-      const model = await initialModel(config, {
-        ...(options.hub ? { hub: options.hub } : {}),
-        onNote: (message) => this.sink({ type: 'note', message }),
-      });
-      gpt2 = model.config;
-      init = model.source;
-      state = stateFromWeights(trainParamSpecs(gpt2, config.optimizer.noDecay), model.weights);
-    }
+    const origin = await startingPoint(config, options, latest, loader.fingerprint, hash, this.sink);
+    const { gpt2, init, resumedFrom } = origin;
+    let { state, dataOrder, tokensSeen, lossHistory, evalHistory } = origin;
+    const elapsedBefore = origin.elapsedSec;
+    this.step = origin.step;
+    this.lastSaved = origin.lastSaved;
 
     const specs = trainParamSpecs(gpt2, config.optimizer.noDecay);
     const shapes = new Map(specs.map((s) => [s.name, s.shape]));
