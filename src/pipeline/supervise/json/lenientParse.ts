@@ -7,45 +7,9 @@
  * error (`truncated`), never silently closed.
  */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import { type JsonValue, LenientParseError, type LenientParseResult, type Repair } from './lenientTypes';
 
-/** Every way the parsed text deviated from strict JSON (plus the extraction steps in extractJson.ts). */
-export type Repair =
-  | 'think-block'
-  | 'code-fence'
-  | 'surrounding-text'
-  | 'double-encoded'
-  | 'single-quotes'
-  | 'smart-quotes'
-  | 'python-keywords'
-  | 'python-tuples'
-  | 'string-concatenation'
-  | 'trailing-commas'
-  | 'newlines-in-strings'
-  | 'control-chars-in-strings'
-  | 'unescaped-quotes'
-  | 'invalid-escapes'
-  | 'unquoted-keys'
-  | 'non-json-numbers';
-
-export class LenientParseError extends Error {
-  override readonly name = 'LenientParseError';
-  constructor(
-    message: string,
-    readonly offset: number,
-    /** The text ended before the value was complete. */
-    readonly truncated: boolean,
-  ) {
-    super(message);
-  }
-}
-
-export interface LenientParseResult {
-  value: JsonValue;
-  /** Offset just past the value (trailing whitespace not included). */
-  end: number;
-  repairs: Repair[];
-}
+export { type JsonValue, LenientParseError, type LenientParseResult, type Repair } from './lenientTypes';
 
 /** Nesting deeper than this is refused rather than risking the stack on adversarial text. */
 const MAX_DEPTH = 256;
