@@ -9,6 +9,7 @@ import { batchCommand } from './commands/batch';
 import { dbCommand } from './commands/db';
 import { explainCommand } from './commands/explain';
 import { exportCommand } from './commands/export';
+import { exportModelCommand } from './commands/exportModel';
 import { fetchCommand } from './commands/fetch';
 import { harvestCommand } from './commands/harvest';
 import { importCommand } from './commands/import';
@@ -34,6 +35,7 @@ const commands: readonly Command[] = [
   trainCommand,
   lossCommand,
   explainCommand,
+  exportModelCommand,
 ];
 
 function mainHelp(): string {
