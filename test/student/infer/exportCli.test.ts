@@ -29,7 +29,7 @@ test('export-model writes an export folder that explain reads; bad arguments are
     '--json',
   ]);
   assert.equal(explained.code, 0, explained.stderr);
-  assert.equal((explained.json?.['model'] as { kind: string }).kind, 'export');
+  assert.equal((explained.json!['model'] as { kind: string }).kind, 'export');
 
   // Exporting an export folder again is refused with a clear message.
   const twice = await runCli(['export-model', '--model', out, '--out', path.join(model.root, 'again')]);
