@@ -10,11 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../src/core/clock';
-import { packageRoot } from '../src/core/paths';
 import { openDatabase } from '../src/pipeline/store/database';
 import { PaperStore } from '../src/pipeline/store/papers';
 import { createLlmClient, endpointFromEnv } from '../src/pipeline/supervise/llm/openaiClient';
-import { loadPrompt } from '../src/pipeline/supervise/prompts';
+import { loadPromptSet } from '../src/pipeline/supervise/prompts';
 import { defaultSuperviseConfig, superviseWithTeacher } from '../src/pipeline/supervise/supervise';
 import { defaultValidatorConfig } from '../src/pipeline/validate/types';
 import { fixturePaper, paperIds } from '../test/helpers/supervision';
@@ -50,17 +49,12 @@ export async function runSuperviseBench(log: (line: string) => void = console.lo
     );
     const endpoint = (model: string) =>
       endpointFromEnv({ baseUrl: server.baseUrl, apiKey: 'sk-bench', model, maxRetries: 0 }, {});
-    const prompts = path.join(packageRoot(), 'prompts');
     const t0 = performance.now();
     const summary = await superviseWithTeacher(ids, {
       db,
       teacher: createLlmClient(endpoint('teacher')),
       judge: createLlmClient(endpoint('judge')),
-      prompts: {
-        teacher: loadPrompt(prompts, 'teacher'),
-        regenerate: loadPrompt(prompts, 'regenerate'),
-        judge: loadPrompt(prompts, 'judge'),
-      },
+      prompts: loadPromptSet(),
       config: { ...defaultSuperviseConfig, validators: defaultValidatorConfig, concurrency: 8 },
       clock: systemClock,
     });

@@ -1,10 +1,4 @@
-/**
- * What `teach` and `judge` share: the config file, endpoint settings from flags > config > environment (the
- * `openai` package's OPENAI_BASE_URL / OPENAI_API_KEY), the prompts, and a database.
- */
-import path from 'node:path';
 import { systemClock } from '../core/clock';
-import { packageRoot } from '../core/paths';
 import {
   type EndpointSettings,
   loadPipelineConfig,
@@ -12,8 +6,7 @@ import {
 } from '../pipeline/config/pipelineConfig';
 import { createLlmClient, endpointFromEnv } from '../pipeline/supervise/llm/openaiClient';
 import type { LlmClient, LlmEndpoint } from '../pipeline/supervise/llm/types';
-import { loadPrompt } from '../pipeline/supervise/prompts';
-import type { SuperviseConfig, SupervisePrompts } from '../pipeline/supervise/supervise';
+import type { SuperviseConfig } from '../pipeline/supervise/supervise';
 import { intOption } from './args';
 
 export const endpointOptions = {
@@ -48,15 +41,6 @@ export function resolveEndpoint(
     },
     env,
   );
-}
-
-export function loadPrompts(dir?: string): SupervisePrompts {
-  const root = dir ?? path.join(packageRoot(), 'prompts');
-  return {
-    teacher: loadPrompt(root, 'teacher'),
-    regenerate: loadPrompt(root, 'regenerate'),
-    judge: loadPrompt(root, 'judge'),
-  };
 }
 
 export function superviseConfig(

@@ -5,13 +5,12 @@
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { systemClock } from '../../src/core/clock';
-import { packageRoot } from '../../src/core/paths';
 import type { Paper } from '../../src/pipeline/arxiv/types';
 import { openDatabase } from '../../src/pipeline/store/database';
 import { PaperStore } from '../../src/pipeline/store/papers';
 import { SupervisionStore } from '../../src/pipeline/store/supervision';
 import { createLlmClient, endpointFromEnv } from '../../src/pipeline/supervise/llm/openaiClient';
-import { loadPrompt } from '../../src/pipeline/supervise/prompts';
+import { loadPromptSet } from '../../src/pipeline/supervise/prompts';
 import { defaultSuperviseConfig, type SuperviseDeps } from '../../src/pipeline/supervise/supervise';
 import { defaultValidatorConfig } from '../../src/pipeline/validate/types';
 import {
@@ -95,16 +94,11 @@ export async function supervisionBench(t: TestContext, papers: Paper[], handler:
       { baseUrl: server.baseUrl, apiKey: 'sk-test', model, maxRetries: 1, timeoutMs: 2000 },
       {},
     );
-  const promptsDir = path.join(packageRoot(), 'prompts');
   const deps: SuperviseDeps = {
     db,
     teacher: createLlmClient(endpoint('teacher-model')),
     judge: createLlmClient(endpoint('judge-model')),
-    prompts: {
-      teacher: loadPrompt(promptsDir, 'teacher'),
-      regenerate: loadPrompt(promptsDir, 'regenerate'),
-      judge: loadPrompt(promptsDir, 'judge'),
-    },
+    prompts: loadPromptSet(),
     config: { ...defaultSuperviseConfig, validators: defaultValidatorConfig, concurrency: 3 },
     clock: systemClock,
   };

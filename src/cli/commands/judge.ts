@@ -1,6 +1,7 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode } from '../../core/errors';
 import { openDatabase } from '../../pipeline/store/database';
+import { loadPromptSet } from '../../pipeline/supervise/prompts';
 import { papersForJudge } from '../../pipeline/supervise/selection';
 import { superviseWithJudge } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
@@ -11,7 +12,6 @@ import {
   clientFor,
   endpointOptions,
   loadPipelineConfig,
-  loadPrompts,
   resolveEndpoint,
   superviseConfig,
 } from '../supervisionContext';
@@ -36,7 +36,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
       'judge',
     );
     const config = loadPipelineConfig(values.config);
-    const prompts = loadPrompts(values.prompts);
+    const prompts = loadPromptSet(values.prompts);
     const db = openDatabase(resolveDbPath(values.db));
     const interrupt = interruptSignal();
     try {

@@ -2,7 +2,7 @@ import { systemClock } from '../../core/clock';
 import { ExitCode } from '../../core/errors';
 import { openDatabase } from '../../pipeline/store/database';
 import { PaperStore } from '../../pipeline/store/papers';
-import { renderPrompt } from '../../pipeline/supervise/prompts';
+import { loadPromptSet, renderPrompt } from '../../pipeline/supervise/prompts';
 import { papersForTeacher } from '../../pipeline/supervise/selection';
 import { superviseWithTeacher } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
@@ -13,7 +13,6 @@ import {
   clientFor,
   endpointOptions,
   loadPipelineConfig,
-  loadPrompts,
   resolveEndpoint,
   superviseConfig,
 } from '../supervisionContext';
@@ -60,7 +59,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
       'teach',
     );
     const config = loadPipelineConfig(values.config);
-    const prompts = loadPrompts(values.prompts);
+    const prompts = loadPromptSet(values.prompts);
     const db = openDatabase(resolveDbPath(values.db));
     const interrupt = interruptSignal();
     try {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeError, MiniAstroError } from '../../core/errors';
+import { packageRoot } from '../../core/paths';
 import type { ChatMessage } from './llm/types';
 
 export type PromptName = 'teacher' | 'regenerate' | 'judge';
@@ -46,6 +47,22 @@ export function loadPrompt(dir: string, name: PromptName): PromptTemplate {
     system: match[1]!.trim(),
     user: match[2]!.trim(),
     file,
+  };
+}
+
+/** The three prompts a supervision run uses. */
+export interface PromptSet {
+  teacher: PromptTemplate;
+  regenerate: PromptTemplate;
+  judge: PromptTemplate;
+}
+
+/** Every prompt of a run, from `dir` or the package's own prompts/. */
+export function loadPromptSet(dir: string = path.join(packageRoot(), 'prompts')): PromptSet {
+  return {
+    teacher: loadPrompt(dir, 'teacher'),
+    regenerate: loadPrompt(dir, 'regenerate'),
+    judge: loadPrompt(dir, 'judge'),
   };
 }
 

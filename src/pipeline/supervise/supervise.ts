@@ -17,7 +17,7 @@ import {
   LlmCallError,
   type LlmClient,
 } from './llm/types';
-import type { PromptTemplate } from './prompts';
+import type { PromptSet, PromptTemplate } from './prompts';
 import {
   judgeMessages,
   recordJudgeAnswer,
@@ -31,11 +31,7 @@ import { teacherAnswerSchema } from './teacherAnswer';
 import type { JudgeThresholds } from './verdict';
 import { judgeVerdictSchema } from './verdictSchema';
 
-export interface SupervisePrompts {
-  teacher: PromptTemplate;
-  regenerate: PromptTemplate;
-  judge: PromptTemplate;
-}
+export type SupervisePrompts = PromptSet;
 
 export interface SuperviseConfig {
   validators: ValidatorConfig;
