@@ -1,7 +1,9 @@
 """Reference timing for `npm run bench`: one GPT-2 training step (forward, masked LM loss, backward, clipping,
 AdamW) in PyTorch, for the same model shape and batch as our ONNX Runtime step. A plain GPT-2 written here with
 torch.nn (no transformers package); Debian's python3-torch (no MKL), CPU threads as the machine has.
-Prints one JSON line: {"tokens_per_s": x, "step_s": x, "threads": n, "torch": version}."""
+With MINIASTROLM_TORCH_DEVICE=cuda the same step runs on the GPU in fp32 (TF32 off, so it does the arithmetic our
+fp32 graphs do).
+Prints one JSON line: {"tokens_per_s": x, "step_s": x, "threads": n, "torch": version, "device": d}."""
 import json
 import math
 import os
@@ -30,7 +32,7 @@ class Block(nn.Module):
         q, k, v = (z.view(b, t, self.h, d // self.h).transpose(1, 2) for z in (q, k, v))
         # torch 1.13 (Debian) has no scaled_dot_product_attention: the plain masked softmax, as GPT-2 does it.
         att = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])
-        mask = torch.ones(t, t, dtype=torch.bool).tril()
+        mask = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
         y = att.masked_fill(~mask, float("-inf")).softmax(dim=-1) @ v
         x = x + self.c_proj(y.transpose(1, 2).reshape(b, t, d))
         return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
@@ -46,7 +48,7 @@ class Gpt2(nn.Module):
 
     def forward(self, ids, labels):
         t = ids.shape[1]
-        x = self.wte(ids) + self.wpe(torch.arange(t))
+        x = self.wte(ids) + self.wpe(torch.arange(t, device=ids.device))
         for block in self.h:
             x = block(x)
         logits = self.ln_f(x) @ self.wte.weight.T
@@ -58,11 +60,14 @@ def main():
     # Debian's build may start with one thread; use every core, as ONNX Runtime does.
     torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(0)
-    model = Gpt2(layers, heads, d, positions, vocab)
+    device = os.environ.get("MINIASTROLM_TORCH_DEVICE", "cpu")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    model = Gpt2(layers, heads, d, positions, vocab).to(device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-4)
-    ids = torch.randint(0, vocab, (batch, seq))
+    ids = torch.randint(0, vocab, (batch, seq), device=device)
     times = []
     for _ in range(steps):
         start = time.perf_counter()
@@ -71,10 +76,12 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
+        if device != "cpu":
+            torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     # The first step includes allocating the optimizer state; with one step that is all there is.
     step = min(times[1:]) if len(times) > 1 else times[0]
-    print(json.dumps({"tokens_per_s": batch * seq / step, "step_s": step, "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": float(loss)}))
+    print(json.dumps({"tokens_per_s": batch * seq / step, "step_s": step, "threads": torch.get_num_threads(), "torch": torch.__version__, "device": device, "loss": float(loss)}))
 
 
 if __name__ == "__main__":

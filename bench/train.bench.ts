@@ -9,28 +9,32 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  buildTrainStepGraph,
-  Graph,
-  gpt2Params,
-  HYPERPARAMETERS,
-  openSession,
-  ortTensor,
-} from '../src/student/graph';
+import type { Device } from '../src/student/config/trainConfig';
+import { buildTrainStepGraph, Graph, gpt2Params, HYPERPARAMETERS, ortTensor } from '../src/student/graph';
 import { gpt2Small, initGpt2Weights } from '../src/student/model';
+import { openDeviceSession } from '../src/student/train/device';
 import type { BenchResult } from './ingest.bench';
 
-/** One large fp32 MatMul in ORT: the machine's practical ceiling for the dense work a training step is made of. */
-async function matmulGflops(): Promise<number> {
-  const [m, k, n] = [2048, 768, 3072];
+/**
+ * The device's practical fp32 matrix-multiply ceiling in ORT, for the dense work a training step is made of. On the
+ * CPU one large MatMul; on a GPU a chain of 16 square MatMuls reduced to one number, so the copies of inputs and
+ * outputs between host and device (which every session.run pays) do not hide the kernels' speed.
+ */
+async function matmulGflops(device: Device): Promise<number> {
+  const gpu = device !== 'cpu';
+  const [m, k, n] = gpu ? [4096, 4096, 4096] : [2048, 768, 3072];
+  const chain = gpu ? 16 : 1;
   const g = new Graph('matmul_bench');
   const a = g.input('a', 'float32', [m, k]);
   const b = g.input('b', 'float32', [k, n]);
-  g.output(g.op('MatMul', [a, b]), 'c');
-  const session = await openSession(g);
+  let c = g.op('MatMul', [a, b]);
+  for (let i = 1; i < chain; i++) c = g.op('MatMul', [c, b]);
+  g.output(gpu ? g.op('ReduceSum', [c], { keepdims: 0 }) : c, 'c');
+  const session = await openDeviceSession(g, device);
   const feeds = {
     a: ortTensor('float32', new Float32Array(m * k).fill(0.5), [m, k]),
-    b: ortTensor('float32', new Float32Array(k * n).fill(0.25), [k, n]),
+    // Rows of B average their input, so a chain of products stays finite.
+    b: ortTensor('float32', new Float32Array(k * n).fill(1 / k), [k, n]),
   };
   await session.run(feeds);
   const times: number[] = [];
@@ -40,12 +44,13 @@ async function matmulGflops(): Promise<number> {
     times.push((performance.now() - t0) / 1000);
   }
   await session.release();
-  return (2 * m * k * n) / Math.min(...times) / 1e9;
+  return (2 * m * k * n * chain) / Math.min(...times) / 1e9;
 }
 
-function torchReference(steps: number, log: (line: string) => void): number | null {
-  const python = '/usr/bin/python3';
-  if (!existsSync(python)) return null;
+function torchReference(steps: number, device: Device, log: (line: string) => void): number | null {
+  // On the CPU, Debian's python3-torch (bench/setup-torch.sh); on a GPU machine, the python3 on PATH and its torch.
+  const python = device === 'cpu' ? '/usr/bin/python3' : 'python3';
+  if (device === 'cpu' && !existsSync(python)) return null;
   const c = gpt2Small;
   const run = spawnSync(
     python,
@@ -53,7 +58,11 @@ function torchReference(steps: number, log: (line: string) => void): number | nu
       path.join(__dirname, 'torch_gpt2_step.py'),
       ...[c.nLayer, c.nHead, c.nEmbd, c.nPositions, c.vocabSize, 2, 1024, steps].map(String),
     ],
-    { encoding: 'utf8', timeout: 40 * 60_000 },
+    {
+      encoding: 'utf8',
+      timeout: 40 * 60_000,
+      env: { ...process.env, MINIASTROLM_TORCH_DEVICE: device === 'cpu' ? 'cpu' : 'cuda' },
+    },
   );
   if (run.status !== 0) {
     log(
@@ -65,20 +74,43 @@ function torchReference(steps: number, log: (line: string) => void): number | nu
     tokens_per_s: number;
     torch: string;
     threads: number;
+    device: string;
   };
-  log(`  PyTorch ${result.torch} (${result.threads} threads): ${result.tokens_per_s.toFixed(1)} tokens/s`);
+  const where = result.device === 'cpu' ? `${result.threads} threads` : `${result.device}, fp32, TF32 off`;
+  log(`  PyTorch ${result.torch} (${where}): ${result.tokens_per_s.toFixed(1)} tokens/s`);
   return result.tokens_per_s;
+}
+
+/** MINIASTROLM_BENCH_DEVICE=cuda|webgpu runs the step on a GPU (the machine's PyTorch then runs on CUDA too). */
+function benchDevice(): Device {
+  const device = process.env['MINIASTROLM_BENCH_DEVICE'] ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda' && device !== 'webgpu')
+    throw new Error(`MINIASTROLM_BENCH_DEVICE=${device}: expected cpu, cuda or webgpu`);
+  return device;
 }
 
 export async function runTrainBench(log: (line: string) => void = console.log): Promise<BenchResult[]> {
   const steps = Number(process.env['MINIASTROLM_BENCH_TRAIN_STEPS'] ?? 2);
+  const device = benchDevice();
   const cfg = gpt2Small;
   const [batch, seq] = [2, 1024];
-  const ceiling = await matmulGflops();
-  log(`train: GPT-2 124M, B=${batch} T=${seq} (${batch * seq} tokens/step), ${steps} steps, CPU`);
-  log(`  machine fp32 MatMul ceiling (ORT, 2048x768x3072): ${ceiling.toFixed(1)} GFLOP/s`);
+  const ceiling = await matmulGflops(device);
+  log(
+    `train: GPT-2 124M, B=${batch} T=${seq} (${batch * seq} tokens/step), ${steps} steps, device ${device}`,
+  );
+  log(
+    `  ${device} fp32 MatMul ceiling (ORT, ${device === 'cpu' ? '2048x768x3072' : '16 chained 4096^3'}): ${ceiling.toFixed(1)} GFLOP/s`,
+  );
 
-  const session = await openSession(buildTrainStepGraph(cfg, { dtype: 'float32' }));
+  // On a GPU the new weights and moments stay in device memory and feed the next step, as the trainer does.
+  const resident = gpt2Params(cfg).flatMap((s) => [
+    `new.${s.name}`,
+    `new.adam_m.${s.name}`,
+    `new.adam_v.${s.name}`,
+  ]);
+  const session = await openDeviceSession(buildTrainStepGraph(cfg, { dtype: 'float32' }), device, {
+    resident,
+  });
   const weights = initGpt2Weights(cfg, { seed: 1 });
   const feeds: Record<string, ReturnType<typeof ortTensor>> = {};
   let params = 0;
@@ -129,7 +161,11 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
     `  utilisation ${(utilisation * 100).toFixed(0)}% of the MatMul ceiling; peak RSS ${rssGiB.toFixed(2)} GiB`,
   );
   // Debian's torch (no MKL) takes minutes per 124M step: one step unless asked for more.
-  const torch = torchReference(Number(process.env['MINIASTROLM_BENCH_TORCH_STEPS'] ?? 1), log);
+  const peakTflops = Number(process.env['MINIASTROLM_BENCH_PEAK_TFLOPS'] ?? 0);
+  if (peakTflops > 0)
+    log(`  MFU ${((gflops / 1000 / peakTflops) * 100).toFixed(1)}% of ${peakTflops} TFLOP/s`);
+  const torchSteps = Number(process.env['MINIASTROLM_BENCH_TORCH_STEPS'] ?? (device === 'cpu' ? 1 : 10));
+  const torch = torchReference(torchSteps, device, log);
   if (torch) log(`  ratio ours / PyTorch: ${(tokens / stepS / torch).toFixed(2)}`);
   return [
     {

@@ -21,7 +21,7 @@ checkpoint and exits 130; run the same command with --resume to continue (bit-id
   --eval FILE        eval rows, overrides data.evalFile;  --no-eval: no evaluation
   --out DIR          output folder, overrides outputDir
   --max-steps N      optimizer steps, overrides maxSteps
-  --device D         cpu | cuda, overrides device
+  --device D         cpu | cuda | webgpu, overrides device
   --stop-at-step N   checkpoint and stop (resumable) once N steps are done
   --json             one JSON event per line on stdout ({"type":"start"|"step"|"eval"|"checkpoint"|
                      "heartbeat"|"note"|"done"|"error", ...}); the last line is "done" or "error"
@@ -50,7 +50,7 @@ checkpoint and exits 130; run the same command with --resume to continue (bit-id
     if (values['max-steps'] !== undefined)
       overrides.maxSteps = intOption(values['max-steps'], 'max-steps', 1, 1);
     if (values.device !== undefined)
-      overrides.device = choiceOption(values.device, 'device', ['cpu', 'cuda'] as const, 'cpu');
+      overrides.device = choiceOption(values.device, 'device', ['cpu', 'cuda', 'webgpu'] as const, 'cpu');
     const stopAtStep =
       values['stop-at-step'] === undefined
         ? undefined

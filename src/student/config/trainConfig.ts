@@ -22,7 +22,7 @@ export interface GptShape {
 }
 
 export type { OnBadRow, OnTooLong };
-export type Device = 'cpu' | 'cuda';
+export type Device = 'cpu' | 'cuda' | 'webgpu';
 
 /** Module names LoRA may wrap: GPT-2's Conv1D layers. `c_proj` alone means both attention's and the MLP's. */
 export const LORA_TARGETS = ['c_attn', 'c_proj', 'c_fc', 'attn.c_proj', 'mlp.c_proj'] as const;
@@ -283,7 +283,7 @@ export function trainConfigFrom(parsed: unknown): TrainConfig {
     checkpointEvery: reader.int(top['checkpointEvery'], 'checkpointEvery', 1, d.checkpointEvery),
     keepCheckpoints: reader.int(top['keepCheckpoints'], 'keepCheckpoints', 1, d.keepCheckpoints),
     outputDir: reader.string(top['outputDir'], 'outputDir', d.outputDir),
-    device: oneOf(reader, top['device'], 'device', ['cpu', 'cuda'], d.device),
+    device: oneOf(reader, top['device'], 'device', ['cpu', 'cuda', 'webgpu'], d.device),
     lora: readLora(top['lora']),
   };
 }

@@ -1,8 +1,11 @@
 /**
- * Where the graphs run. `cpu` is ONNX Runtime's CPU provider; `cuda` asks for the CUDA provider and, when ONNX
- * Runtime cannot load it, stops with a usage error that says exactly how to get it. Never a silent fallback to
- * the CPU: a run the user believes is on the GPU but is 50x slower wastes a day. (ONNX Runtime may still place
- * single nodes the CUDA provider lacks on the CPU; that is its normal partitioning, not a fallback of the run.)
+ * Where the graphs run. `cpu` is ONNX Runtime's CPU provider. `webgpu` is the WebGPU provider that onnxruntime-node
+ * ships built in (Dawn over Vulkan on Linux, Metal on macOS, D3D12 on Windows): any GPU with a Vulkan driver, no
+ * extra download; weights and optimizer state can stay in GPU memory between runs (`resident`). `cuda` asks for
+ * the CUDA provider, whose libraries onnxruntime-node's installer downloads separately. When a GPU provider cannot
+ * start, the run stops with a usage error that says exactly how to get it. Never a silent fallback to the CPU: a
+ * run the user believes is on the GPU but is 50x slower wastes a day. (ONNX Runtime still places the few shape
+ * and index nodes a GPU provider lacks on the CPU; that is its normal partitioning, not a fallback of the run.)
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -16,10 +19,16 @@ import * as o from '../graph/ops';
 export interface DeviceSessionOptions {
   /** Threads for one operator; default ONNX Runtime's (the physical cores). */
   intraOpThreads?: number;
+  /**
+   * Outputs that stay in GPU memory (device webgpu): a run returns them as 'gpu-buffer' tensors that the next run
+   * takes as inputs with no copy, so weights and optimizer moments cross PCIe only when a checkpoint needs them.
+   * Ignored on other devices (onnxruntime-node binds device memory for the WebGPU provider only).
+   */
+  resident?: readonly string[];
 }
 
 export function executionProviders(device: Device): string[] {
-  return device === 'cuda' ? ['cuda'] : ['cpu'];
+  return [device];
 }
 
 /** Folder holding onnxruntime-node's native binding, where its install script puts the CUDA provider. */
@@ -37,7 +46,13 @@ export const CUDA_HINT =
   'install script then downloads its CUDA execution provider; in an existing install, ' +
   '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` does the same). The ' +
   'machine needs an NVIDIA driver with CUDA 12 and cuDNN 9 libraries on the library path (LD_LIBRARY_PATH). Or ' +
-  'set device: cpu (--device cpu).';
+  'set device: webgpu (any GPU with a Vulkan driver, nothing to download) or device: cpu.';
+
+export const WEBGPU_HINT =
+  'device: webgpu runs on Vulkan here: install the Vulkan loader (Debian/Ubuntu: `apt install libvulkan1`) and ' +
+  "your GPU's Vulkan driver (NVIDIA's driver ships one; if the loader does not find it, set " +
+  'VK_DRIVER_FILES=/path/to/nvidia_icd.json). `vulkaninfo --summary` (package vulkan-tools) lists what the ' +
+  'loader sees. Or set device: cpu (--device cpu).';
 
 /** The CUDA provider library onnxruntime-node loads, when this platform has one and it is not installed. */
 function missingCudaLibrary(): string | undefined {
@@ -47,13 +62,25 @@ function missingCudaLibrary(): string | undefined {
   return library && !existsSync(library) ? library : undefined;
 }
 
-function cudaUnavailable(detail: string, cause?: unknown): MiniAstroError {
+function providerUnavailable(device: Device, detail: string, cause?: unknown): MiniAstroError {
+  const provider = device === 'cuda' ? 'CUDA' : 'WebGPU';
   return new MiniAstroError(
     'usage',
-    `device: cuda, but ONNX Runtime cannot use its CUDA execution provider (${detail}).`,
-    CUDA_HINT,
+    `device: ${device}, but ONNX Runtime cannot use its ${provider} execution provider (${detail}).`,
+    device === 'cuda' ? CUDA_HINT : WEBGPU_HINT,
     cause === undefined ? undefined : { cause },
   );
+}
+
+/** ORT's message without its source location: "Failed to get a WebGPU adapter: No supported adapters". */
+function firstLine(error: unknown): string {
+  const line = describeError(error).split('\n')[0]!;
+  return line.replace(/^.*?\.(?:cc|cpp|h):\d+ [^ ]+(?: [^ ]+)*? (?=Failed|[A-Z][a-z]+ )/, '').slice(0, 300);
+}
+
+function ortLogLevel(): 0 | 1 | 2 | 3 | 4 {
+  const level = Number(process.env['MINIASTROLM_ORT_LOG_LEVEL'] ?? 3);
+  return level === 0 || level === 1 || level === 2 || level === 4 ? level : 3;
 }
 
 export async function openDeviceModel(
@@ -64,19 +91,25 @@ export async function openDeviceModel(
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: executionProviders(device),
     graphOptimizationLevel: 'extended',
-    // ORT's own warnings (e.g. nodes it keeps on the CPU) would interleave with our JSON lines on stderr.
-    logSeverityLevel: 3,
+    // ORT's own warnings (e.g. nodes it keeps on the CPU) would interleave with our JSON lines on stderr;
+    // MINIASTROLM_ORT_LOG_LEVEL=1 shows them (0 verbose, 1 info, 2 warning) when placing a graph on a device.
+    logSeverityLevel: ortLogLevel(),
   };
   if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
+  if (device === 'webgpu' && options.resident && options.resident.length > 0) {
+    sessionOptions.preferredOutputLocation = Object.fromEntries(
+      options.resident.map((name) => [name, 'gpu-buffer' as const]),
+    );
+  }
   if (device === 'cuda') {
     // Checked first: asking ONNX Runtime for a provider it cannot load also prints a native error log.
     const missing = missingCudaLibrary();
-    if (missing) throw cudaUnavailable(`${missing} is not installed`);
+    if (missing) throw providerUnavailable(device, `${missing} is not installed`);
   }
   try {
     return await ort.InferenceSession.create(bytes, sessionOptions);
   } catch (error) {
-    if (device === 'cuda') throw cudaUnavailable(describeError(error).split('\n')[0]!.slice(0, 300), error);
+    if (device !== 'cpu') throw providerUnavailable(device, firstLine(error), error);
     throw error;
   }
 }

@@ -61,7 +61,7 @@ test('unknown keys, wrong types and contradictions are named by their path', () 
     [{ optimizer: { betas: [0.9] } }, /optimizer\.betas: expected a list of two numbers/],
     [{ optimizer: { betas: [0.9, 1] } }, /optimizer\.betas\[1\]: expected a number below 1/],
     [{ optimizer: { noDecay: 'bias' } }, /optimizer\.noDecay: expected a list of strings/],
-    [{ device: 'gpu' }, /device: expected one of cpu, cuda; got "gpu"/],
+    [{ device: 'gpu' }, /device: expected one of cpu, cuda, webgpu; got "gpu"/],
     [
       { data: { truncation: { onTooLong: 'cut' } } },
       /data\.truncation\.onTooLong: expected one of error, skip/,
