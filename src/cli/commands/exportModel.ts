@@ -9,7 +9,8 @@ export const exportModelCommand: Command = {
   summary: 'Export a trained student for inference (plain ONNX with a KV cache, tokenizer, settings)',
   usage: `miniastrolm export-model --model DIR --out DIR [--int8] [--config FILE] [--force] [--json]
 
-DIR is a training run folder (its newest finished checkpoint), a checkpoint, or a Hugging Face GPT-2 folder. The
+DIR is a training run folder (its newest finished checkpoint), a checkpoint, or a Hugging Face GPT-2 folder; LoRA
+adapters there (adapter_model.safetensors) are merged into the weights, so the export is plain GPT-2. The
 export folder holds model.onnx (plain ONNX, weights inside), config.json, generation_config.json, the tokenizer
 files and a manifest with the weights' sha256; \`miniastrolm explain --model OUT\` and the editor read it directly.
 

@@ -8,6 +8,7 @@ import './composites/layerNorm';
 import { geluNew } from './composites/gelu';
 import { layerNorm } from './composites/layerNorm';
 import type { DType, Graph, Value } from './ir';
+import { withLora } from './lora';
 import * as o from './ops';
 import { GraphError } from './registry';
 
@@ -82,9 +83,10 @@ function param(params: ReadonlyMap<string, Value>, name: string): Value {
   return v;
 }
 
-/** Conv1D: x [..., in] @ W [in, out] + b. */
+/** Conv1D: x [..., in] @ W [in, out] + b (plus its LoRA adapter when `params` holds one, see lora.ts). */
 function linear(x: Value, params: ReadonlyMap<string, Value>, prefix: string): Value {
-  return o.add(o.matmul(x, param(params, `${prefix}.weight`)), param(params, `${prefix}.bias`));
+  const y = o.add(o.matmul(x, param(params, `${prefix}.weight`)), param(params, `${prefix}.bias`));
+  return withLora(y, x, params, prefix);
 }
 
 function norm(x: Value, params: ReadonlyMap<string, Value>, prefix: string, eps: number): Value {

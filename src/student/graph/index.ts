@@ -18,6 +18,18 @@ export {
 export { type ConstTensor, type DType, Graph, type TensorData, Value } from './ir';
 export { buildLogitsGraph, type LogitsGraphOptions } from './logits';
 export {
+  BLOCK_MODULES,
+  type BlockModule,
+  declareLora,
+  LORA_SCALING,
+  type LoraShape,
+  loraParams,
+  loraScaling,
+  moduleDims,
+  targetedModules,
+  withLora,
+} from './lora';
+export {
   buildLossGraph,
   defaultVocabChunks,
   IGNORE_INDEX,

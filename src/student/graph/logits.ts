@@ -5,6 +5,7 @@
 import { declareParams, type Gpt2Shape, type KvPair, transformer } from './gpt2';
 import { SLICE_END } from './infer/tensor';
 import { Graph } from './ir';
+import { declareLora, type LoraShape } from './lora';
 import * as o from './ops';
 
 export interface LogitsGraphOptions {
@@ -12,12 +13,15 @@ export interface LogitsGraphOptions {
   /** 'last': logits [B, V] of the final position; 'all': logits [B, T, V]. */
   readonly positions?: 'last' | 'all';
   readonly kvCache?: boolean;
+  /** Unmerged LoRA adapters as extra inputs (lora.ts); an export merges them into the weights instead. */
+  readonly lora?: LoraShape;
 }
 
 /** Inputs: parameters (HF names), input_ids [B, T] (+ cache). Outputs: logits (+ present.<i>.key/value). */
 export function buildLogitsGraph(cfg: Gpt2Shape, options: LogitsGraphOptions): Graph {
   const g = new Graph('gpt2_logits');
   const params = declareParams(g, cfg, options.dtype);
+  if (options.lora) declareLora(g, cfg, options.lora, options.dtype, params);
   const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
   const D = cfg.nEmbd / cfg.nHead;
   const past: KvPair[] | undefined = options.kvCache

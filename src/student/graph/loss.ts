@@ -10,6 +10,7 @@ import { chunkedLogSumExp } from './composites/lmHead';
 import { declareParams, type Gpt2Shape, gpt2Params, type ParamSpec, transformer } from './gpt2';
 import { SLICE_END } from './infer/tensor';
 import { Graph, type Value } from './ir';
+import { declareLora, type LoraShape, loraParams } from './lora';
 import * as o from './ops';
 
 export const IGNORE_INDEX = -100;
@@ -50,6 +51,8 @@ export interface LossGraphOptions {
   readonly reduction?: 'mean' | 'sum';
   /** Adds inputs 'acc.<param>' and outputs grad = acc + this batch's gradient (micro-batch accumulation). */
   readonly accumulate?: boolean;
+  /** LoRA adapters (lora.ts) as extra inputs; gradients are then the adapters' only (the base is frozen). */
+  readonly lora?: LoraShape;
 }
 
 export interface LossGraph {
@@ -72,6 +75,7 @@ export function buildLossBody(
   options: LossGraphOptions,
 ): { loss: Value; count: Value; params: Map<string, Value> } {
   const params = declareParams(g, cfg, options.dtype);
+  if (options.lora) declareLora(g, cfg, options.lora, options.dtype, params);
   const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
   const labels = g.input('labels', 'int64', ['B', 'T']);
   const { hidden } = transformer(cfg, params, inputIds);
@@ -84,12 +88,12 @@ export function buildLossBody(
 
 /**
  * Inputs: every parameter (HF names), input_ids [B, T], labels [B, T] (and acc.<param> when accumulating).
- * Outputs: loss, token_count (int64), grad.<param> for every parameter.
+ * Outputs: loss, token_count (int64), grad.<param> for every parameter (with `lora`: for every adapter).
  */
 export function buildLossGraph(cfg: Gpt2Shape, options: LossGraphOptions): LossGraph {
   const g = new Graph('gpt2_loss');
   const { loss, count, params } = buildLossBody(g, cfg, options);
-  const specs = gpt2Params(cfg);
+  const specs = options.lora ? loraParams(cfg, options.lora) : gpt2Params(cfg);
   const grads = gradients(
     loss,
     specs.map((s) => params.get(s.name)!),

@@ -2,13 +2,15 @@
  * A Hugging Face model folder <-> {config, weights}: what `from_pretrained` reads and `save_pretrained` writes
  * for GPT-2 — config.json plus model.safetensors, or a sharded model.safetensors.index.json with its shards.
  * Loading accepts both naming forms (see weights.ts) and checks every tensor against the config; saving writes
- * the GPT2LMHeadModel form, each file atomically.
+ * the GPT2LMHeadModel form, each file atomically. A folder with PEFT LoRA adapters beside the weights (lora.ts)
+ * loads merged unless the caller asks for the base weights alone.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeError, MiniAstroError } from '../../core/errors';
 import { writeTextAtomic } from './atomicFile';
 import { configFromHfJson, configToHfJson, type Gpt2Config, generationConfigJson } from './config';
+import { hasLoraAdapters, type LoraSettings, loadLoraAdapters, mergeLora } from './lora';
 import { readSafetensors, type WritableDtype, writeSafetensors } from './safetensors';
 import {
   canonicalName,
@@ -31,6 +33,13 @@ export interface LoadedGpt2 {
   weights: Gpt2Weights;
   /** `__metadata__` of model.safetensors (of the first shard when sharded). */
   metadata: Readonly<Record<string, string>>;
+  /** Settings of the LoRA adapters merged into `weights`, when the folder held some. */
+  lora?: LoraSettings;
+}
+
+export interface LoadOptions {
+  /** 'merge' (default): LoRA adapters in the folder are merged into the weights; 'ignore': base weights only. */
+  adapters?: 'merge' | 'ignore';
 }
 
 function bad(where: string, what: string, hint: string, cause?: unknown): MiniAstroError {
@@ -110,7 +119,7 @@ function readSharded(dir: string): { tensors: [string, Tensor][]; metadata: Reco
 }
 
 /** Reads and checks a GPT-2 folder. Throws MiniAstroError('badInput') naming the file and the problem. */
-export function loadGpt2Folder(dir: string): LoadedGpt2 {
+export function loadGpt2Folder(dir: string, options: LoadOptions = {}): LoadedGpt2 {
   const configFile = path.join(dir, CONFIG_FILE);
   if (!existsSync(configFile)) throw bad(dir, `no ${CONFIG_FILE}`, HINT_FOLDER);
   const config = configFromHfJson(readJson(configFile), configFile);
@@ -138,6 +147,10 @@ export function loadGpt2Folder(dir: string): LoadedGpt2 {
   validateWeights(config, named, dir);
   const weights: Gpt2Weights = new Map();
   for (const name of expectedShapes(config).keys()) weights.set(name, named.get(name)!);
+  if (options.adapters !== 'ignore' && hasLoraAdapters(dir)) {
+    const adapters = loadLoraAdapters(dir, config);
+    return { config, weights: mergeLora(weights, adapters), metadata, lora: adapters.settings };
+  }
   return { config, weights, metadata };
 }
 

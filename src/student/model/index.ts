@@ -16,6 +16,7 @@ export {
   CONFIG_FILE,
   GENERATION_CONFIG_FILE,
   type LoadedGpt2,
+  type LoadOptions,
   loadGpt2Folder,
   type SaveOptions,
   saveGpt2Folder,
@@ -36,6 +37,18 @@ export {
   hubCacheFolder,
 } from './hub';
 export { type InitOptions, initGpt2Weights, initRule } from './init';
+export {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  adapterValues,
+  hasLoraAdapters,
+  type LoraAdapters,
+  type LoraSettings,
+  loadLoraAdapters,
+  mergeLora,
+  peftAdapterConfig,
+  saveLoraAdapters,
+} from './lora';
 export { Xoshiro128 } from './random';
 export {
   readSafetensors,

@@ -5,6 +5,9 @@
  * (step, data position, data fingerprint, config hash, loss history). It is written into a temporary folder,
  * every file fsynced, the folder renamed into place, and only then a `DONE` marker written: a folder without
  * DONE is a crash mid-save and resume never reads it. Weights and moments are stored bit-for-bit as float32.
+ * A LoRA run's checkpoint holds the frozen base model in that layout, its adapters in PEFT's layout
+ * (adapter_model.safetensors + adapter_config.json, see model/lora.ts; loading the folder merges them) and the
+ * adapters' moments in optimizer.safetensors; trainer_state.json records the adapters' settings and sha256.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -23,7 +26,10 @@ import type { DataOrder } from '../data/order';
 import { fsyncFolder, writeTextAtomic } from '../model/atomicFile';
 import type { Gpt2Config } from '../model/config';
 import { loadGpt2Folder, saveGpt2Folder, WEIGHTS_FILE } from '../model/hfFolder';
+import { DEFAULT_HUB_REPO } from '../model/hub';
+import { ADAPTER_WEIGHTS_FILE, type LoraSettings, loadLoraAdapters, saveLoraAdapters } from '../model/lora';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
+import type { Gpt2Weights } from '../model/weights';
 import type { OptimizerState, TensorMap } from './state';
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
@@ -61,6 +67,8 @@ export interface TrainerState {
   elapsedSec: number;
   /** sha256 of this checkpoint's model.safetensors. */
   weightsSha256: string;
+  /** LoRA runs only: the adapters' settings and the sha256 of adapter_model.safetensors. */
+  lora?: LoraSettings & { adaptersSha256: string };
   /** The last training losses (at most LOSS_HISTORY_TAIL). */
   lossHistory: LossPoint[];
   evalHistory: { step: number; evalLoss: number }[];
@@ -77,8 +85,12 @@ export interface CheckpointInfo {
 export interface LoadedCheckpoint {
   dir: string;
   config: Gpt2Config;
+  /** Trainable parameters (the adapters for LoRA) and their moments. */
   state: OptimizerState;
   trainer: TrainerState;
+  /** LoRA runs only: the frozen base weights and the adapters' settings. */
+  base?: Gpt2Weights;
+  lora?: LoraSettings;
 }
 
 const NAME = new RegExp(`^${CHECKPOINT_PREFIX}(\\d+)$`);
@@ -131,31 +143,47 @@ export interface SaveInput {
   config: Gpt2Config;
   shapes: ReadonlyMap<string, readonly number[]>;
   state: OptimizerState;
-  /** Everything but weightsSha256, which is computed here. */
-  trainer: Omit<TrainerState, 'weightsSha256'>;
+  /** Everything but the sha256 fields, which are computed here. */
+  trainer: Omit<TrainerState, 'weightsSha256' | 'lora'>;
+  /** LoRA runs: `state` holds the adapters, `base` the frozen weights written as model.safetensors. */
+  lora?: { settings: LoraSettings; base: Gpt2Weights };
+}
+
+export interface SavedCheckpoint {
+  dir: string;
+  weightsSha256: string;
+  /** LoRA runs only: sha256 of adapter_model.safetensors. */
+  adaptersSha256?: string;
 }
 
 /**
  * Writes checkpoint-<step> atomically (see the file comment); replaces a partial folder of the same step.
  * Returns the folder and the weights' sha256.
  */
-export function saveCheckpoint(outputDir: string, input: SaveInput): { dir: string; weightsSha256: string } {
+export function saveCheckpoint(outputDir: string, input: SaveInput): SavedCheckpoint {
   const step = input.trainer.step;
   const final = checkpointDir(outputDir, step);
   const temp = path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.${process.pid}.tmp`);
   rmSync(temp, { recursive: true, force: true });
   try {
     // Each writer below writes a temp file, fsyncs it and renames it into `temp`.
-    const weights = new Map(
+    const trained = new Map(
       [...input.state.params].map(([name, data]) => [name, { shape: [...input.shapes.get(name)!], data }]),
     );
-    saveGpt2Folder(temp, input.config, weights);
+    saveGpt2Folder(temp, input.config, input.lora?.base ?? trained);
+    let lora: TrainerState['lora'];
+    if (input.lora) {
+      const init = input.trainer.init;
+      const baseModel = init === 'scratch' ? null : init === 'gpt2' ? DEFAULT_HUB_REPO : init;
+      saveLoraAdapters(temp, { settings: input.lora.settings, tensors: trained }, baseModel);
+      lora = { ...input.lora.settings, adaptersSha256: sha256File(path.join(temp, ADAPTER_WEIGHTS_FILE)) };
+    }
     writeSafetensors(path.join(temp, OPTIMIZER_FILE), [
       ...tensorsOf('adam_m.', input.state.m, input.shapes),
       ...tensorsOf('adam_v.', input.state.v, input.shapes),
     ]);
     const weightsSha256 = sha256File(path.join(temp, WEIGHTS_FILE));
-    const trainer: TrainerState = { ...input.trainer, weightsSha256 };
+    const trainer: TrainerState = { ...input.trainer, weightsSha256, ...(lora ? { lora } : {}) };
     writeTextAtomic(path.join(temp, STATE_FILE), `${JSON.stringify(trainer, null, 2)}\n`);
     if (existsSync(final)) {
       if (existsSync(path.join(final, DONE_FILE))) {
@@ -166,7 +194,7 @@ export function saveCheckpoint(outputDir: string, input: SaveInput): { dir: stri
     renameSync(temp, final);
     fsyncFolder(outputDir);
     writeTextAtomic(path.join(final, DONE_FILE), `${step}\n`);
-    return { dir: final, weightsSha256 };
+    return { dir: final, weightsSha256, ...(lora ? { adaptersSha256: lora.adaptersSha256 } : {}) };
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
     throw new MiniAstroError(
@@ -255,12 +283,21 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   if (actual !== trainer.weightsSha256) {
     throw bad(dir, `model.safetensors does not match the sha256 recorded in ${STATE_FILE}`);
   }
-  const model = loadGpt2Folder(dir);
+  const model = loadGpt2Folder(dir, { adapters: 'ignore' });
+  const saved = trainer.lora;
+  if (saved && sha256File(path.join(dir, ADAPTER_WEIGHTS_FILE)) !== saved.adaptersSha256) {
+    throw bad(dir, `${ADAPTER_WEIGHTS_FILE} does not match the sha256 recorded in ${STATE_FILE}`);
+  }
+  const adapters = saved ? loadLoraAdapters(dir, model.config) : undefined;
+  if (saved && (adapters!.settings.rank !== saved.rank || adapters!.settings.alpha !== saved.alpha)) {
+    throw bad(dir, `adapter_config.json disagrees with the rank/alpha recorded in ${STATE_FILE}`);
+  }
+  const trained = adapters ? adapters.tensors : model.weights;
   const optimizer = readSafetensors(path.join(dir, OPTIMIZER_FILE)).tensors;
   const params: TensorMap = new Map();
   const m: TensorMap = new Map();
   const v: TensorMap = new Map();
-  for (const [name, tensor] of model.weights) {
+  for (const [name, tensor] of trained) {
     params.set(name, tensor.data);
     const mt = optimizer.get(`adam_m.${name}`);
     const vt = optimizer.get(`adam_v.${name}`);
@@ -270,5 +307,12 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     m.set(name, mt.data);
     v.set(name, vt.data);
   }
-  return { dir, config: model.config, state: { params, m, v }, trainer };
+  const lora = saved ? { rank: saved.rank, alpha: saved.alpha, targets: saved.targets } : undefined;
+  return {
+    dir,
+    config: model.config,
+    state: { params, m, v },
+    trainer,
+    ...(lora ? { base: model.weights, lora } : {}),
+  };
 }

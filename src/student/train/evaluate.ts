@@ -49,14 +49,18 @@ export function scalarOf(tensor: ort.Tensor | undefined, name: string): number {
   return Number((tensor.data as ArrayLike<number | bigint>)[0]);
 }
 
-/** Sums the eval graph's loss and token count over `batches` (the session of buildEvalGraph). */
+/**
+ * Sums the eval graph's loss and token count over `batches` (the session of buildEvalGraph); `fixed` are further
+ * feeds every run gets (a LoRA run's frozen base weights).
+ */
 export async function maskedLoss(
   session: ort.InferenceSession,
   specs: readonly ParamSpec[],
   params: TensorMap,
   batches: Iterable<Batch>,
+  fixed: Record<string, ort.Tensor> = {},
 ): Promise<LossTotals> {
-  const weights = paramFeeds(specs, params);
+  const weights = { ...paramFeeds(specs, params), ...fixed };
   let lossSum = 0;
   let supervisedTokens = 0;
   let examples = 0;

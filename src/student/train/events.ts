@@ -61,6 +61,8 @@ export interface CheckpointEvent {
   path: string;
   /** sha256 of model.safetensors. */
   weightsSha256: string;
+  /** LoRA runs only: sha256 of adapter_model.safetensors (model.safetensors is then the frozen base). */
+  adaptersSha256?: string;
   /** Older checkpoint folders removed to keep `keepCheckpoints`. */
   removed: string[];
 }
@@ -75,6 +77,8 @@ export interface DoneEvent {
   /** The last complete checkpoint (holds the final weights). */
   checkpoint: string;
   weightsSha256: string;
+  /** LoRA runs only: sha256 of the adapters (see CheckpointEvent). */
+  adaptersSha256?: string;
   loss: number | null;
   evalLoss: number | null;
   elapsedSec: number;

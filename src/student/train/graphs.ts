@@ -3,16 +3,20 @@
  * step is one micro-batch; a summed-loss/accumulating-gradient graph plus the AdamW graph when it is several; and
  * a forward-only summed loss for evaluation. The config's `optimizer.noDecay` decides which parameters decay
  * (the graph layer's default is the same rule with the shipped list; a different list builds the same fused step
- * with other flags).
+ * with other flags). A LoRA run's graphs (TrainSessions with `adapters`) train only the adapters of graph/lora.ts;
+ * the base weights are inputs fed the same tensors every run, with no gradient and no optimizer state.
  */
 import type * as ort from 'onnxruntime-node';
 import { appliesWeightDecay, type Device } from '../config/trainConfig';
 import { gradients } from '../graph/autodiff';
 import { type Gpt2Shape, gpt2Params, type ParamSpec } from '../graph/gpt2';
 import { Graph, type Value } from '../graph/ir';
+import type { LoraShape } from '../graph/lora';
 import { buildLossBody, buildLossGraph } from '../graph/loss';
+import { ortTensor } from '../graph/session';
 import { adamW, buildAdamWGraph, buildTrainStepGraph, HYPERPARAMETERS } from '../graph/train_step';
 import { type DeviceSessionOptions, openDeviceSession } from './device';
+import type { TensorMap } from './state';
 
 const DTYPE = 'float32';
 
@@ -25,7 +29,8 @@ export function trainParamSpecs(cfg: Gpt2Shape, noDecay: readonly string[]): Par
  * buildTrainStepGraph with the decay flags of `specs`: the graph layer's own builder when they agree with its
  * defaults, else the same composition (loss body, gradients, AdamW) with these flags.
  */
-export function buildFusedStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[]): Graph {
+export function buildFusedStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[], lora?: LoraShape): Graph {
+  if (lora) return buildCustomStepGraph(cfg, specs, lora);
   const defaults = gpt2Params(cfg);
   if (specs.every((s, i) => s.name === defaults[i]?.name && s.decay === defaults[i]?.decay)) {
     return buildTrainStepGraph(cfg, { dtype: DTYPE });
@@ -33,10 +38,17 @@ export function buildFusedStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[])
   return buildCustomStepGraph(cfg, specs);
 }
 
-/** Exported for the test that checks it equals buildTrainStepGraph when the flags agree. */
-export function buildCustomStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[]): Graph {
+/**
+ * Loss, gradients of `specs` and AdamW over them (with `lora`: the adapters, `specs` being theirs). Exported for
+ * the test that checks it equals buildTrainStepGraph when the flags agree.
+ */
+export function buildCustomStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[], lora?: LoraShape): Graph {
   const g = new Graph('gpt2_train_step');
-  const { loss, count, params } = buildLossBody(g, cfg, { dtype: DTYPE, reduction: 'mean' });
+  const { loss, count, params } = buildLossBody(g, cfg, {
+    dtype: DTYPE,
+    reduction: 'mean',
+    ...(lora ? { lora } : {}),
+  });
   const values = specs.map((s) => params.get(s.name)!);
   const grads = gradients(loss, values);
   g.output(loss, 'loss');
@@ -51,24 +63,45 @@ export function buildCustomStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[]
 }
 
 /** Forward only. Inputs: parameters, input_ids, labels. Outputs: loss (SUM over supervised tokens), token_count. */
-export function buildEvalGraph(cfg: Gpt2Shape): Graph {
+export function buildEvalGraph(cfg: Gpt2Shape, lora?: LoraShape): Graph {
   const g = new Graph('gpt2_eval_loss');
-  const { loss, count } = buildLossBody(g, cfg, { dtype: DTYPE, reduction: 'sum' });
+  const { loss, count } = buildLossBody(g, cfg, {
+    dtype: DTYPE,
+    reduction: 'sum',
+    ...(lora ? { lora } : {}),
+  });
   g.output(loss, 'loss');
   g.output(count, 'token_count');
   return g;
 }
 
+/** A LoRA run's adapter shape and frozen base weights (HF names). */
+export interface FrozenBase {
+  readonly lora: LoraShape;
+  readonly weights: TensorMap;
+}
+
 /** Sessions opened on first use: a run without accumulation never builds the micro-batch graphs. */
 export class TrainSessions {
   private readonly cache = new Map<string, Promise<ort.InferenceSession>>();
+  /** Feeds of the frozen base weights (LoRA), built once; {} for full fine-tuning. */
+  readonly frozenFeeds: Record<string, ort.Tensor> = {};
+  private readonly lora: LoraShape | undefined;
 
   constructor(
     readonly cfg: Gpt2Shape,
     readonly specs: readonly ParamSpec[],
     readonly device: Device,
     readonly options: DeviceSessionOptions = {},
-  ) {}
+    adapters?: FrozenBase,
+  ) {
+    this.lora = adapters?.lora;
+    if (adapters) {
+      for (const p of gpt2Params(cfg)) {
+        this.frozenFeeds[p.name] = ortTensor(DTYPE, adapters.weights.get(p.name)!, p.shape);
+      }
+    }
+  }
 
   private get(key: string, build: () => Graph): Promise<ort.InferenceSession> {
     let session = this.cache.get(key);
@@ -81,14 +114,20 @@ export class TrainSessions {
 
   /** Loss + gradients + AdamW in one run. */
   fused(): Promise<ort.InferenceSession> {
-    return this.get('fused', () => buildFusedStepGraph(this.cfg, this.specs));
+    return this.get('fused', () => buildFusedStepGraph(this.cfg, this.specs, this.lora));
   }
 
   /** Summed loss and gradients of one micro-batch; `accumulate` adds inputs acc.<param>. */
   micro(accumulate: boolean): Promise<ort.InferenceSession> {
     return this.get(
       accumulate ? 'micro-acc' : 'micro',
-      () => buildLossGraph(this.cfg, { dtype: DTYPE, reduction: 'sum', accumulate }).graph,
+      () =>
+        buildLossGraph(this.cfg, {
+          dtype: DTYPE,
+          reduction: 'sum',
+          accumulate,
+          ...(this.lora ? { lora: this.lora } : {}),
+        }).graph,
     );
   }
 
@@ -97,7 +136,7 @@ export class TrainSessions {
   }
 
   evaluation(): Promise<ort.InferenceSession> {
-    return this.get('eval', () => buildEvalGraph(this.cfg));
+    return this.get('eval', () => buildEvalGraph(this.cfg, this.lora));
   }
 
   async release(): Promise<void> {

@@ -1,5 +1,6 @@
 // Public surface of the trainer: run (or resume) a training config in-process, in a worker thread, or in a child
-// process; checkpoints; the masked loss of a checkpoint on a file; greedy decoding for sanity checks.
+// process; checkpoints (LoRA ones merge with checkpointWeights); the masked loss of a checkpoint on a file; greedy
+// decoding for sanity checks.
 
 export {
   CHECKPOINT_PREFIX,
@@ -27,6 +28,7 @@ export {
 } from './evaluate';
 export * from './events';
 export { GreedyDecoder, type GreedyResult } from './greedy';
+export { checkpointWeights, initLoraAdapters, loraOf } from './lora';
 export { initialModel, scratchConfig } from './modelInit';
 export {
   type ForkedTraining,

@@ -1,6 +1,7 @@
 /**
  * Where a run starts: the newest complete checkpoint when resuming (after checking that the config and the data are
  * the ones the run began with, so the continuation stays bit-identical), or fresh weights from the configured init.
+ * A LoRA run starts from fresh adapters (lora.ts) on the init's weights, which stay frozen.
  */
 import { MiniAstroError } from '../../core/errors';
 import type { TrainConfig } from '../config/trainConfig';
@@ -9,14 +10,18 @@ import type { Gpt2Config } from '../model/config';
 import { type CheckpointInfo, type LossPoint, loadCheckpoint } from './checkpoint';
 import type { TrainEventSink } from './events';
 import { trainParamSpecs } from './graphs';
+import { initLoraAdapters, loraOf, loraResumeMismatch, loraTrainSpecs, tensorMapOf } from './lora';
 import { checkModelFits, initialModel } from './modelInit';
 import { configDifferences, trajectoryConfig } from './runConfig';
-import { type OptimizerState, stateFromWeights } from './state';
+import { type OptimizerState, stateFromWeights, type TensorMap, zeros } from './state';
 import type { TrainOptions } from './trainer';
 
 export interface StartingPoint {
   gpt2: Gpt2Config;
+  /** The trained parameters (a LoRA run's adapters) and their moments. */
   state: OptimizerState;
+  /** A LoRA run's frozen base weights; null for full fine-tuning. */
+  frozen: TensorMap | null;
   step: number;
   dataOrder: DataOrder;
   tokensSeen: number;
@@ -26,7 +31,7 @@ export interface StartingPoint {
   /** Where the weights first came from (gpt2, scratch, a folder). */
   init: string;
   resumedFrom: CheckpointInfo | null;
-  lastSaved: { step: number; dir: string; weightsSha256: string } | null;
+  lastSaved: { step: number; dir: string; weightsSha256: string; adaptersSha256?: string } | null;
 }
 
 export async function startingPoint(
@@ -40,6 +45,8 @@ export async function startingPoint(
   if (options.resume && latest) {
     const saved = loadCheckpoint(latest.dir);
     const t = saved.trainer;
+    const mismatch = loraResumeMismatch(latest.dir, t, config);
+    if (mismatch) throw mismatch;
     if (t.configHash !== hash) {
       const diff = configDifferences(t.trajectoryConfig, trajectoryConfig(config));
       throw new MiniAstroError(
@@ -61,6 +68,7 @@ export async function startingPoint(
     return {
       gpt2: saved.config,
       state: saved.state,
+      frozen: saved.base ? tensorMapOf(saved.base) : null,
       step: t.step,
       dataOrder: t.dataOrder,
       tokensSeen: t.tokensSeen,
@@ -69,16 +77,27 @@ export async function startingPoint(
       evalHistory: t.evalHistory,
       init: t.init,
       resumedFrom: latest,
-      lastSaved: { step: t.step, dir: latest.dir, weightsSha256: t.weightsSha256 },
+      lastSaved: {
+        step: t.step,
+        dir: latest.dir,
+        weightsSha256: t.weightsSha256,
+        ...(t.lora ? { adaptersSha256: t.lora.adaptersSha256 } : {}),
+      },
     };
   }
   const model = await initialModel(config, {
     ...(options.hub ? { hub: options.hub } : {}),
     onNote: (message) => sink({ type: 'note', message }),
   });
+  const lora = loraOf(config);
+  const noDecay = config.optimizer.noDecay;
+  const adapters = lora ? loraTrainSpecs(model.config, lora, noDecay) : null;
   return {
     gpt2: model.config,
-    state: stateFromWeights(trainParamSpecs(model.config, config.optimizer.noDecay), model.weights),
+    state: adapters
+      ? { params: initLoraAdapters(adapters, config.seed), m: zeros(adapters), v: zeros(adapters) }
+      : stateFromWeights(trainParamSpecs(model.config, noDecay), model.weights),
+    frozen: adapters ? tensorMapOf(model.weights) : null,
     step: 0,
     dataOrder: { epoch: 0, index: 0 },
     tokensSeen: 0,

@@ -92,6 +92,7 @@ async function fusedStep(
   const session = await sessions.fused();
   const out = await session.run({
     ...paramFeeds(specs, state.params),
+    ...sessions.frozenFeeds,
     ...prefixed('adam_m.', specs, state.m),
     ...prefixed('adam_v.', specs, state.v),
     ...hyper,
@@ -124,7 +125,7 @@ async function accumulatedStep(
   for (let k = 0; k < microBatches; k++) {
     if (k > 0) last = nextBatch(batches);
     const session = await sessions.micro(k > 0);
-    const out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
+    const out = await session.run({ ...weights, ...sessions.frozenFeeds, ...acc, ...batchFeeds(last.batch) });
     lossSum += scalarOf(out['loss'], 'loss');
     supervised += scalarOf(out['token_count'], 'token_count');
     tokens += realTokens(last.batch);

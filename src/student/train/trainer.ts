@@ -2,7 +2,8 @@
  * The training loop. Design goal: a run is a pure function of (config, data, initial weights), so that stopping
  * anywhere and resuming gives the same weights bit for bit. Everything a step depends on is either in the
  * checkpoint (weights, AdamW moments, step, data position) or recomputed from the config (the learning rate from
- * the step, the batches from the data position); nothing random is drawn (no dropout).
+ * the step, the batches from the data position); nothing random is drawn (no dropout). With lora.enabled only
+ * the adapters of lora.ts train, over frozen base weights.
  *
  * One step is `gradAccumSteps` micro-batches (step.ts runs it). The loop owns no I/O policy: it reports through an
  * injected event sink, asks an injected `shouldStop` between steps (then checkpoints and returns 'interrupted'),
@@ -29,9 +30,10 @@ import { checkDevice } from './device';
 import { maskedLoss } from './evaluate';
 import { type EvalEvent, rssMb, type StopReason, type TrainEventSink } from './events';
 import { TrainSessions, trainParamSpecs } from './graphs';
+import { loraNote, loraOf, loraTrainSpecs } from './lora';
 import { configHash, trajectoryConfig } from './runConfig';
 import { startingPoint } from './startingPoint';
-import { firstNonFinite, parameterTotal, type TensorMap } from './state';
+import { firstNonFinite, parameterTotal, type TensorMap, weightsOf } from './state';
 import { hyperFeeds, trainStep } from './step';
 
 export interface TrainOptions {
@@ -54,24 +56,19 @@ export interface TrainOutcome {
   totalSteps: number;
   checkpoint: string;
   weightsSha256: string;
+  /** LoRA runs: sha256 of the last checkpoint's adapter_model.safetensors (weightsSha256 is the frozen base's). */
+  adaptersSha256?: string;
   loss: number | null;
   evalLoss: number | null;
 }
 
 const now = () => performance.now();
 
-export function loraNotImplemented(): MiniAstroError {
-  return new MiniAstroError(
-    'usage',
-    'LoRA adapters are not implemented yet (lora.enabled: true).',
-    'Set lora.enabled: false in the training config to fine-tune all weights (GPT-2 small fits in memory).',
-  );
-}
-
 class TrainingRun {
   private readonly sink: TrainEventSink;
   private sessions: TrainSessions | undefined;
-  private lastSaved: { step: number; dir: string; weightsSha256: string } | null = null;
+  private lastSaved: { step: number; dir: string; weightsSha256: string; adaptersSha256?: string } | null =
+    null;
   private step = 0;
 
   constructor(
@@ -103,7 +100,7 @@ class TrainingRun {
 
   async execute(): Promise<TrainOutcome> {
     const { config, options } = this;
-    if (config.lora.enabled) throw loraNotImplemented();
+    const lora = loraOf(config);
     await checkDevice(config.device);
     const started = now();
 
@@ -134,13 +131,17 @@ class TrainingRun {
     this.step = origin.step;
     this.lastSaved = origin.lastSaved;
 
-    const specs = trainParamSpecs(gpt2, config.optimizer.noDecay);
+    const noDecay = config.optimizer.noDecay;
+    const specs = lora ? loraTrainSpecs(gpt2, lora, noDecay) : trainParamSpecs(gpt2, noDecay);
     const shapes = new Map(specs.map((s) => [s.name, s.shape]));
+    const frozen = lora && origin.frozen ? { lora, weights: origin.frozen } : undefined;
+    const base = frozen ? weightsOf(trainParamSpecs(gpt2, noDecay), frozen.weights) : null;
     this.sessions = new TrainSessions(
       gpt2,
       specs,
       config.device,
       options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads },
+      frozen,
     );
     // Built before 'start' so that step times (and the ETA) measure steps, not graph compilation.
     if (config.gradAccumSteps === 1) await this.sessions.fused();
@@ -162,12 +163,14 @@ class TrainingRun {
       gradAccumSteps: config.gradAccumSteps,
       outputDir: config.outputDir,
     });
+    if (lora) this.sink({ type: 'note', message: loraNote(lora, specs, gpt2) });
 
     const elapsed = () => elapsedBefore + (now() - started) / 1000;
     const runEval = async (): Promise<number> => {
       const t0 = now();
       const session = await this.sessions!.evaluation();
-      const totals = await maskedLoss(session, specs, state.params, evalLoader!.epochBatches(0));
+      const batches = evalLoader!.epochBatches(0);
+      const totals = await maskedLoss(session, specs, state.params, batches, this.sessions!.frozenFeeds);
       const event: EvalEvent = {
         type: 'eval',
         step: this.step,
@@ -209,6 +212,7 @@ class TrainingRun {
           lossHistory,
           evalHistory,
         },
+        ...(lora && base ? { lora: { settings: lora, base } } : {}),
       });
       this.lastSaved = { step: this.step, ...saved };
       const removed = pruneCheckpoints(config.outputDir, config.keepCheckpoints);
@@ -217,6 +221,7 @@ class TrainingRun {
         step: this.step,
         path: saved.dir,
         weightsSha256: saved.weightsSha256,
+        ...(saved.adaptersSha256 ? { adaptersSha256: saved.adaptersSha256 } : {}),
         removed,
       });
     };
@@ -230,6 +235,7 @@ class TrainingRun {
         resumable: reason === 'interrupted',
         checkpoint: last.dir,
         weightsSha256: last.weightsSha256,
+        ...(last.adaptersSha256 ? { adaptersSha256: last.adaptersSha256 } : {}),
         loss,
         evalLoss,
         elapsedSec: elapsed(),
@@ -240,6 +246,7 @@ class TrainingRun {
         totalSteps,
         checkpoint: last.dir,
         weightsSha256: last.weightsSha256,
+        ...(last.adaptersSha256 ? { adaptersSha256: last.adaptersSha256 } : {}),
         loss,
         evalLoss,
       };

@@ -1,6 +1,6 @@
 // The training loop in-process on a tiny GPT-2 (2 layers, 32 wide, GPT-2's vocabulary): resuming is bit-identical
 // to not stopping, with and without gradient accumulation; a NaN stops the run with the last good checkpoint
-// intact; runs that cannot start say why (existing run, changed config, LoRA, CUDA missing).
+// intact; runs that cannot start say why (existing run, changed config, CUDA missing). LoRA: lora.test.ts.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -129,11 +129,6 @@ test('a folder holding a run needs --resume; a resume with a changed config is r
   const longer = tinyConfig(root, { maxSteps: 4, checkpointEvery: 2, evalEvery: 0 });
   const outcome = await runTraining(longer, { sink: () => {}, resume: true });
   assert.equal(outcome.step, 4);
-});
-
-test('lora.enabled says it is not implemented yet', async (t) => {
-  const config = tinyConfig(tempDir(t), { lora: { enabled: true } });
-  await assert.rejects(runTraining(config, { sink: () => {} }), /LoRA adapters are not implemented yet/);
 });
 
 test('device: cuda without the CUDA execution provider is a usage error that says how to install it', async (t) => {
