@@ -50,17 +50,14 @@ export function scalarOf(tensor: ort.Tensor | undefined, name: string): number {
 }
 
 /**
- * Sums the eval graph's loss and token count over `batches` (the session of buildEvalGraph); `fixed` are further
- * feeds every run gets (a LoRA run's frozen base weights).
+ * Sums the eval graph's loss and token count over `batches` (the session of buildEvalGraph); `weights` are the
+ * parameter feeds every run gets (with a LoRA run's frozen base weights), on the host or on the device.
  */
 export async function maskedLoss(
   session: ort.InferenceSession,
-  specs: readonly ParamSpec[],
-  params: TensorMap,
+  weights: Readonly<Record<string, ort.Tensor>>,
   batches: Iterable<Batch>,
-  fixed: Record<string, ort.Tensor> = {},
 ): Promise<LossTotals> {
-  const weights = { ...paramFeeds(specs, params), ...fixed };
   let lossSum = 0;
   let supervisedTokens = 0;
   let examples = 0;
@@ -131,7 +128,7 @@ export async function checkpointLoss(options: CheckpointLossOptions): Promise<Ch
   const session = await openDeviceSession(buildEvalGraph(model.config), options.device ?? 'cpu');
   try {
     const params: TensorMap = new Map([...model.weights].map(([k, t]) => [k, t.data]));
-    const totals = await maskedLoss(session, specs, params, loader.epochBatches(0));
+    const totals = await maskedLoss(session, paramFeeds(specs, params), loader.epochBatches(0));
     return { ...totals, batches: loader.batchesPerEpoch, promptTemplate: templateName, maxSeqLen, dump };
   } finally {
     await session.release();

@@ -16,6 +16,8 @@ import { buildLossBody, buildLossGraph } from '../graph/loss';
 import { ortTensor } from '../graph/session';
 import { adamW, buildAdamWGraph, buildTrainStepGraph, HYPERPARAMETERS } from '../graph/train_step';
 import { type DeviceSessionOptions, openDeviceSession } from './device';
+import { DeviceCopier, releaseDeviceTensors } from './deviceTensors';
+import { stateOutputNames } from './liveState';
 import type { TensorMap } from './state';
 
 const DTYPE = 'float32';
@@ -81,12 +83,17 @@ export interface FrozenBase {
   readonly weights: TensorMap;
 }
 
-/** Sessions opened on first use: a run without accumulation never builds the micro-batch graphs. */
+/**
+ * Sessions opened on first use: a run without accumulation never builds the micro-batch graphs. On device webgpu
+ * the steps' new state and the micro-batches' gradients stay in GPU memory (DeviceSessionOptions.resident).
+ */
 export class TrainSessions {
   private readonly cache = new Map<string, Promise<ort.InferenceSession>>();
-  /** Feeds of the frozen base weights (LoRA), built once; {} for full fine-tuning. */
-  readonly frozenFeeds: Record<string, ort.Tensor> = {};
+  /** Moves state between host and device memory (checkpoints read host arrays). */
+  readonly copier: DeviceCopier;
   private readonly lora: LoraShape | undefined;
+  private readonly frozenHost: Record<string, ort.Tensor> = {};
+  private frozen: Promise<Record<string, ort.Tensor>> | undefined;
 
   constructor(
     readonly cfg: Gpt2Shape,
@@ -96,17 +103,28 @@ export class TrainSessions {
     adapters?: FrozenBase,
   ) {
     this.lora = adapters?.lora;
+    this.copier = new DeviceCopier(device);
     if (adapters) {
       for (const p of gpt2Params(cfg)) {
-        this.frozenFeeds[p.name] = ortTensor(DTYPE, adapters.weights.get(p.name)!, p.shape);
+        this.frozenHost[p.name] = ortTensor(DTYPE, adapters.weights.get(p.name)!, p.shape);
       }
     }
   }
 
-  private get(key: string, build: () => Graph): Promise<ort.InferenceSession> {
+  /** Feeds of the frozen base weights (LoRA), uploaded to the GPU once where the device keeps memory; {} else. */
+  frozenFeeds(): Promise<Record<string, ort.Tensor>> {
+    this.frozen ??= this.copier.toDevice(this.frozenHost);
+    return this.frozen;
+  }
+
+  private get(
+    key: string,
+    build: () => Graph,
+    resident: readonly string[] = [],
+  ): Promise<ort.InferenceSession> {
     let session = this.cache.get(key);
     if (!session) {
-      session = openDeviceSession(build(), this.device, this.options);
+      session = openDeviceSession(build(), this.device, { ...this.options, resident });
       this.cache.set(key, session);
     }
     return session;
@@ -114,7 +132,11 @@ export class TrainSessions {
 
   /** Loss + gradients + AdamW in one run. */
   fused(): Promise<ort.InferenceSession> {
-    return this.get('fused', () => buildFusedStepGraph(this.cfg, this.specs, this.lora));
+    return this.get(
+      'fused',
+      () => buildFusedStepGraph(this.cfg, this.specs, this.lora),
+      stateOutputNames(this.specs),
+    );
   }
 
   /** Summed loss and gradients of one micro-batch; `accumulate` adds inputs acc.<param>. */
@@ -128,11 +150,12 @@ export class TrainSessions {
           accumulate,
           ...(this.lora ? { lora: this.lora } : {}),
         }).graph,
+      this.specs.map((s) => `grad.${s.name}`),
     );
   }
 
   adamW(): Promise<ort.InferenceSession> {
-    return this.get('adamw', () => buildAdamWGraph(this.specs, DTYPE));
+    return this.get('adamw', () => buildAdamWGraph(this.specs, DTYPE), stateOutputNames(this.specs));
   }
 
   evaluation(): Promise<ort.InferenceSession> {
@@ -143,5 +166,7 @@ export class TrainSessions {
     const sessions = [...this.cache.values()];
     this.cache.clear();
     for (const s of sessions) await (await s).release();
+    if (this.frozen) releaseDeviceTensors(Object.values(await this.frozen));
+    await this.copier.release();
   }
 }

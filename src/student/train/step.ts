@@ -3,7 +3,9 @@
  * and output names. With one micro-batch, the fused session does loss, gradients and AdamW in one run. With K,
  * each micro-batch's summed loss and gradients accumulate (the first session has no acc.* inputs, so no zero
  * tensors are ever built), then AdamW applies them scaled by 1 / (supervised tokens of all K micro-batches): the
- * step optimises the mean over every token in it, however the tokens fall into micro-batches.
+ * step optimises the mean over every token in it, however the tokens fall into micro-batches. The state goes in
+ * and comes out as a LiveState: on a GPU that keeps device memory (see liveState.ts), the weights, moments and
+ * accumulated gradients never leave it; each input state is released once the run that consumed it is done.
  */
 import type * as ort from 'onnxruntime-node';
 import type { TrainConfig } from '../config/trainConfig';
@@ -11,12 +13,13 @@ import type { Batch } from '../data/collator';
 import type { PlannedBatch } from '../data/order';
 import type { ParamSpec } from '../graph/gpt2';
 import { ortTensor } from '../graph/session';
-import { batchFeeds, paramFeeds, scalarOf } from './evaluate';
+import { releaseDeviceTensors } from './deviceTensors';
+import { batchFeeds, scalarOf } from './evaluate';
 import type { TrainSessions } from './graphs';
-import type { OptimizerState, TensorMap } from './state';
+import { LiveState } from './liveState';
 
 export interface StepResult {
-  state: OptimizerState;
+  state: LiveState;
   /** Mean loss over the step's supervised tokens. */
   loss: number;
   /** Global gradient norm before clipping. */
@@ -51,30 +54,6 @@ function realTokens(batch: Batch): number {
   return n;
 }
 
-function prefixed(prefix: string, specs: readonly ParamSpec[], map: TensorMap): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const s of specs) feeds[`${prefix}${s.name}`] = ortTensor('float32', map.get(s.name)!, s.shape);
-  return feeds;
-}
-
-function outputData(out: ort.InferenceSession.OnnxValueMapType, name: string): Float32Array {
-  const t = out[name];
-  if (!t) throw new Error(`graph output ${name} is missing`);
-  return t.data as Float32Array;
-}
-
-function newState(specs: readonly ParamSpec[], out: ort.InferenceSession.OnnxValueMapType): OptimizerState {
-  const params: TensorMap = new Map();
-  const m: TensorMap = new Map();
-  const v: TensorMap = new Map();
-  for (const s of specs) {
-    params.set(s.name, outputData(out, `new.${s.name}`));
-    m.set(s.name, outputData(out, `new.adam_m.${s.name}`));
-    v.set(s.name, outputData(out, `new.adam_v.${s.name}`));
-  }
-  return { params, m, v };
-}
-
 function nextBatch(batches: Iterator<PlannedBatch>): PlannedBatch {
   const next = batches.next();
   if (next.done) throw new Error('the batch stream ended');
@@ -84,22 +63,21 @@ function nextBatch(batches: Iterator<PlannedBatch>): PlannedBatch {
 async function fusedStep(
   sessions: TrainSessions,
   specs: readonly ParamSpec[],
-  state: OptimizerState,
+  state: LiveState,
   hyper: Record<string, ort.Tensor>,
   batches: Iterator<PlannedBatch>,
 ): Promise<StepResult> {
   const planned = nextBatch(batches);
   const session = await sessions.fused();
   const out = await session.run({
-    ...paramFeeds(specs, state.params),
-    ...sessions.frozenFeeds,
-    ...prefixed('adam_m.', specs, state.m),
-    ...prefixed('adam_v.', specs, state.v),
+    ...state.paramFeeds(),
+    ...(await sessions.frozenFeeds()),
+    ...state.momentFeeds(),
     ...hyper,
     ...batchFeeds(planned.batch),
   });
   return {
-    state: newState(specs, out),
+    state: LiveState.fromOutputs(specs, out),
     loss: scalarOf(out['loss'], 'loss'),
     gradNorm: scalarOf(out['grad_norm'], 'grad_norm'),
     tokens: realTokens(planned.batch),
@@ -111,12 +89,12 @@ async function fusedStep(
 async function accumulatedStep(
   sessions: TrainSessions,
   specs: readonly ParamSpec[],
-  state: OptimizerState,
+  state: LiveState,
   hyper: Record<string, ort.Tensor>,
   batches: Iterator<PlannedBatch>,
   microBatches: number,
 ): Promise<StepResult> {
-  const weights = paramFeeds(specs, state.params);
+  const weights = { ...state.paramFeeds(), ...(await sessions.frozenFeeds()) };
   let acc: Record<string, ort.Tensor> = {};
   let lossSum = 0;
   let supervised = 0;
@@ -125,10 +103,11 @@ async function accumulatedStep(
   for (let k = 0; k < microBatches; k++) {
     if (k > 0) last = nextBatch(batches);
     const session = await sessions.micro(k > 0);
-    const out = await session.run({ ...weights, ...sessions.frozenFeeds, ...acc, ...batchFeeds(last.batch) });
+    const out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
     lossSum += scalarOf(out['loss'], 'loss');
     supervised += scalarOf(out['token_count'], 'token_count');
     tokens += realTokens(last.batch);
+    releaseDeviceTensors(Object.values(acc));
     acc = {};
     for (const s of specs) acc[`acc.${s.name}`] = out[`grad.${s.name}`]!;
   }
@@ -136,15 +115,15 @@ async function accumulatedStep(
   for (const s of specs) grads[`grad.${s.name}`] = acc[`acc.${s.name}`]!;
   const session = await sessions.adamW();
   const out = await session.run({
-    ...weights,
+    ...state.paramFeeds(),
     ...grads,
-    ...prefixed('adam_m.', specs, state.m),
-    ...prefixed('adam_v.', specs, state.v),
+    ...state.momentFeeds(),
     ...hyper,
     grad_scale: float(1 / Math.max(supervised, 1)),
   });
+  releaseDeviceTensors(Object.values(grads));
   return {
-    state: newState(specs, out),
+    state: LiveState.fromOutputs(specs, out),
     loss: supervised === 0 ? 0 : lossSum / supervised,
     gradNorm: scalarOf(out['grad_norm'], 'grad_norm'),
     tokens,
@@ -153,16 +132,22 @@ async function accumulatedStep(
   };
 }
 
-/** One optimizer step of `microBatches` micro-batches taken from `batches`. */
-export function trainStep(
+/**
+ * One optimizer step of `microBatches` micro-batches taken from `batches`. `state` is released when the step
+ * succeeds (its device buffers are the step's inputs, superseded by the result); on a throw it is left intact.
+ */
+export async function trainStep(
   sessions: TrainSessions,
   specs: readonly ParamSpec[],
-  state: OptimizerState,
+  state: LiveState,
   hyper: Record<string, ort.Tensor>,
   batches: Iterator<PlannedBatch>,
   microBatches: number,
 ): Promise<StepResult> {
-  return microBatches === 1
-    ? fusedStep(sessions, specs, state, hyper, batches)
-    : accumulatedStep(sessions, specs, state, hyper, batches, microBatches);
+  const result =
+    microBatches === 1
+      ? await fusedStep(sessions, specs, state, hyper, batches)
+      : await accumulatedStep(sessions, specs, state, hyper, batches, microBatches);
+  state.release();
+  return result;
 }

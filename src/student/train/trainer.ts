@@ -30,6 +30,7 @@ import { checkDevice } from './device';
 import { maskedLoss } from './evaluate';
 import { type EvalEvent, rssMb, type StopReason, type TrainEventSink } from './events';
 import { TrainSessions, trainParamSpecs } from './graphs';
+import { LiveState } from './liveState';
 import { loraNote, loraOf, loraTrainSpecs } from './lora';
 import { configHash, trajectoryConfig } from './runConfig';
 import { startingPoint } from './startingPoint';
@@ -70,6 +71,8 @@ class TrainingRun {
   private lastSaved: { step: number; dir: string; weightsSha256: string; adaptersSha256?: string } | null =
     null;
   private step = 0;
+  /** The newest optimizer state, released (its GPU buffers) with the sessions. */
+  private live: LiveState | undefined;
 
   constructor(
     private readonly config: TrainConfig,
@@ -126,7 +129,7 @@ class TrainingRun {
 
     const origin = await startingPoint(config, options, latest, loader.fingerprint, hash, this.sink);
     const { gpt2, init, resumedFrom } = origin;
-    let { state, dataOrder, tokensSeen, lossHistory, evalHistory } = origin;
+    let { dataOrder, tokensSeen, lossHistory, evalHistory } = origin;
     const elapsedBefore = origin.elapsedSec;
     this.step = origin.step;
     this.lastSaved = origin.lastSaved;
@@ -134,6 +137,8 @@ class TrainingRun {
     const noDecay = config.optimizer.noDecay;
     const specs = lora ? loraTrainSpecs(gpt2, lora, noDecay) : trainParamSpecs(gpt2, noDecay);
     const shapes = new Map(specs.map((s) => [s.name, s.shape]));
+    let state = LiveState.fromHost(specs, origin.state);
+    this.live = state;
     const frozen = lora && origin.frozen ? { lora, weights: origin.frozen } : undefined;
     const base = frozen ? weightsOf(trainParamSpecs(gpt2, noDecay), frozen.weights) : null;
     this.sessions = new TrainSessions(
@@ -170,7 +175,8 @@ class TrainingRun {
       const t0 = now();
       const session = await this.sessions!.evaluation();
       const batches = evalLoader!.epochBatches(0);
-      const totals = await maskedLoss(session, specs, state.params, batches, this.sessions!.frozenFeeds);
+      const weights = { ...state.paramFeeds(), ...(await this.sessions!.frozenFeeds()) };
+      const totals = await maskedLoss(session, weights, batches);
       const event: EvalEvent = {
         type: 'eval',
         step: this.step,
@@ -182,11 +188,12 @@ class TrainingRun {
       this.sink(event);
       return totals.loss;
     };
-    const save = () => {
+    const save = async () => {
+      const host = await state.toHost(this.sessions!.copier);
       for (const [what, map] of [
-        ['weights', state.params],
-        ['Adam first moments', state.m],
-        ['Adam second moments', state.v],
+        ['weights', host.params],
+        ['Adam first moments', host.m],
+        ['Adam second moments', host.v],
       ] as const) {
         const bad = firstNonFinite(map);
         if (bad) throw this.diverged(`the ${what} of ${bad} hold NaN or infinite values`);
@@ -194,7 +201,7 @@ class TrainingRun {
       const saved = saveCheckpoint(config.outputDir, {
         config: gpt2,
         shapes,
-        state,
+        state: host,
         trainer: {
           format: 1,
           step: this.step,
@@ -253,7 +260,7 @@ class TrainingRun {
     };
 
     if (this.step >= totalSteps) {
-      if (!this.lastSaved) save();
+      if (!this.lastSaved) await save();
       return finish('completed');
     }
     const stopAt = options.stopAtStep ?? Number.POSITIVE_INFINITY;
@@ -266,6 +273,7 @@ class TrainingRun {
       const lr = learningRateAt(this.step, totalSteps, config.optimizer.lr, config.schedule);
       const hyper = hyperFeeds(config, lr, this.step + 1);
       const result = await trainStep(this.sessions, specs, state, hyper, batches, config.gradAccumSteps);
+      this.live = result.state;
       if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
         throw this.diverged(
           `the loss is ${result.loss} (gradient norm ${result.gradNorm}) at step ${this.step + 1}`,
@@ -274,7 +282,7 @@ class TrainingRun {
       state = result.state;
       dataOrder = result.last.next;
       this.step++;
-      options.afterStep?.(this.step, state.params);
+      if (options.afterStep) options.afterStep(this.step, (await state.toHost(this.sessions.copier)).params);
       loss = result.loss;
       tokensSeen += result.tokens;
       lossHistory.push({ step: this.step, loss: result.loss, lr });
@@ -303,9 +311,9 @@ class TrainingRun {
       if (evalLoader && ((config.evalEvery > 0 && this.step % config.evalEvery === 0) || last)) {
         evalLoss = await runEval();
       }
-      if (this.step % config.checkpointEvery === 0 || last) save();
+      if (this.step % config.checkpointEvery === 0 || last) await save();
       if (!last && (options.shouldStop?.() === true || this.step >= stopAt)) {
-        if (this.lastSaved?.step !== this.step) save();
+        if (this.lastSaved?.step !== this.step) await save();
         return finish('interrupted');
       }
     }
@@ -326,6 +334,7 @@ class TrainingRun {
   }
 
   async dispose(): Promise<void> {
+    this.live?.release();
     await this.sessions?.release();
   }
 }
