@@ -10,9 +10,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Device } from '../src/student/config/trainConfig';
-import { buildTrainStepGraph, Graph, gpt2Params, HYPERPARAMETERS, ortTensor } from '../src/student/graph';
+import { defaultTrainConfig } from '../src/student/config/trainConfig';
+import type { PlannedBatch } from '../src/student/data/order';
+import { Graph, ortTensor } from '../src/student/graph';
 import { gpt2Small, initGpt2Weights } from '../src/student/model';
 import { openDeviceSession } from '../src/student/train/device';
+import { TrainSessions, trainParamSpecs } from '../src/student/train/graphs';
+import { LiveState } from '../src/student/train/liveState';
+import { parameterTotal, stateFromWeights } from '../src/student/train/state';
+import { trainStep } from '../src/student/train/step';
 import type { BenchResult } from './ingest.bench';
 
 /**
@@ -102,52 +108,39 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
     `  ${device} fp32 MatMul ceiling (ORT, ${device === 'cpu' ? '2048x768x3072' : '16 chained 4096^3'}): ${ceiling.toFixed(1)} GFLOP/s`,
   );
 
-  // On a GPU the new weights and moments stay in device memory and feed the next step, as the trainer does.
-  const resident = gpt2Params(cfg).flatMap((s) => [
-    `new.${s.name}`,
-    `new.adam_m.${s.name}`,
-    `new.adam_v.${s.name}`,
-  ]);
-  const session = await openDeviceSession(buildTrainStepGraph(cfg, { dtype: 'float32' }), device, {
-    resident,
-  });
-  const weights = initGpt2Weights(cfg, { seed: 1 });
-  const feeds: Record<string, ReturnType<typeof ortTensor>> = {};
-  let params = 0;
-  for (const spec of gpt2Params(cfg)) {
-    const tensor = weights.get(spec.name)!;
-    params += tensor.data.length;
-    feeds[spec.name] = ortTensor('float32', tensor.data, spec.shape);
-    feeds[`adam_m.${spec.name}`] = ortTensor('float32', new Float32Array(tensor.data.length), spec.shape);
-    feeds[`adam_v.${spec.name}`] = ortTensor('float32', new Float32Array(tensor.data.length), spec.shape);
-  }
-  const hyper: Record<string, number> = {
-    lr: 1e-4,
-    beta1: 0.9,
-    beta2: 0.999,
-    eps: 1e-8,
-    weight_decay: 0.01,
-    max_grad_norm: 1,
-    step: 1,
+  // The trainer's own step (graphs.ts + step.ts): on the CPU the graph returns gradients and AdamW runs in place
+  // on the host state; on a GPU the fused step keeps weights and moments in device memory between steps.
+  const specs = trainParamSpecs(cfg, defaultTrainConfig.optimizer.noDecay);
+  const sessions = new TrainSessions(cfg, specs, device);
+  await sessions.prepare(1);
+  let state = LiveState.fromHost(specs, stateFromWeights(specs, initGpt2Weights(cfg, { seed: 1 })));
+  const params = parameterTotal(specs);
+  const ids = Int32Array.from({ length: batch * seq }, (_, i) => (i * 7919) % cfg.vocabSize);
+  const planned: PlannedBatch = {
+    batch: {
+      inputIds: ids,
+      labels: ids,
+      attentionMask: new Int32Array(batch * seq).fill(1),
+      batchSize: batch,
+      seqLen: seq,
+      exampleIds: Array.from({ length: batch }, (_, i) => `bench-${i}`),
+      supervisedTokens: batch * (seq - 1),
+    },
+    at: { epoch: 0, index: 0 },
+    next: { epoch: 0, index: 0 },
   };
-  for (const h of HYPERPARAMETERS) feeds[h] = ortTensor('float32', Float32Array.of(hyper[h] ?? 0), []);
-  const ids = BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt((i * 7919) % cfg.vocabSize));
-  feeds['input_ids'] = ortTensor('int64', ids, [batch, seq]);
-  feeds['labels'] = ortTensor('int64', ids, [batch, seq]);
+  const forever = { next: () => ({ done: false as const, value: planned }) };
 
   const times: number[] = [];
   for (let step = 0; step < steps; step++) {
     const t0 = performance.now();
-    const out = await session.run(feeds);
+    const hyper = { config: defaultTrainConfig, lr: 1e-4, step: step + 1 };
+    const result = await trainStep(sessions, specs, state, hyper, forever, 1);
     times.push((performance.now() - t0) / 1000);
-    // Feed the updated state back, as training does, so every step does the full work.
-    for (const spec of gpt2Params(cfg)) {
-      feeds[spec.name] = out[`new.${spec.name}`]!;
-      feeds[`adam_m.${spec.name}`] = out[`new.adam_m.${spec.name}`]!;
-      feeds[`adam_v.${spec.name}`] = out[`new.adam_v.${spec.name}`]!;
-    }
+    state = result.state;
   }
-  await session.release();
+  state.release();
+  await sessions.release();
   const stepS = Math.min(...times);
   const tokens = batch * seq;
   const attention = 6 * cfg.nLayer * batch * seq * seq * cfg.nEmbd; // QK^T and AV, forward + backward
@@ -165,7 +158,8 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
   if (peakTflops > 0)
     log(`  MFU ${((gflops / 1000 / peakTflops) * 100).toFixed(1)}% of ${peakTflops} TFLOP/s`);
   const torchSteps = Number(process.env['MINIASTROLM_BENCH_TORCH_STEPS'] ?? (device === 'cpu' ? 1 : 10));
-  const torch = torchReference(torchSteps, device, log);
+  // MINIASTROLM_BENCH_TORCH=0 skips the reference (minutes per step on a small CPU).
+  const torch = process.env['MINIASTROLM_BENCH_TORCH'] === '0' ? null : torchReference(torchSteps, device, log);
   if (torch) log(`  ratio ours / PyTorch: ${(tokens / stepS / torch).toFixed(2)}`);
   return [
     {

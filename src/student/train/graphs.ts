@@ -91,6 +91,11 @@ export class TrainSessions {
   private readonly cache = new Map<string, Promise<ort.InferenceSession>>();
   /** Moves state between host and device memory (checkpoints read host arrays). */
   readonly copier: DeviceCopier;
+  /**
+   * CPU: the graphs return gradients and AdamW runs in place on the host state (hostAdamW.ts); the fused and
+   * AdamW graphs are for GPUs, where the state stays in device memory.
+   */
+  readonly hostOptimizer: boolean;
   private readonly lora: LoraShape | undefined;
   private readonly frozenHost: Record<string, ort.Tensor> = {};
   private frozen: Promise<Record<string, ort.Tensor>> | undefined;
@@ -101,9 +106,12 @@ export class TrainSessions {
     readonly device: Device,
     readonly options: DeviceSessionOptions = {},
     adapters?: FrozenBase,
+    /** The in-graph AdamW on the CPU too (tests: the GPUs' step path, run where CI can run it). */
+    graphOptimizer = false,
   ) {
     this.lora = adapters?.lora;
     this.copier = new DeviceCopier(device);
+    this.hostOptimizer = device === 'cpu' && !graphOptimizer;
     if (adapters) {
       for (const p of gpt2Params(cfg)) {
         this.frozenHost[p.name] = ortTensor(DTYPE, adapters.weights.get(p.name)!, p.shape);
@@ -130,12 +138,33 @@ export class TrainSessions {
     return session;
   }
 
+  /** Opens the sessions a run with `microBatches` per step uses (so step times measure steps, not compiling). */
+  async prepare(microBatches: number): Promise<void> {
+    if (microBatches > 1) {
+      await Promise.all([this.micro(false), this.micro(true), ...(this.hostOptimizer ? [] : [this.adamW()])]);
+    } else if (this.hostOptimizer) await this.gradients();
+    else await this.fused();
+  }
+
   /** Loss + gradients + AdamW in one run. */
   fused(): Promise<ort.InferenceSession> {
     return this.get(
       'fused',
       () => buildFusedStepGraph(this.cfg, this.specs, this.lora),
       stateOutputNames(this.specs),
+    );
+  }
+
+  /** Mean loss and its gradients (grad.<param>) of one batch: a CPU step without accumulation. */
+  gradients(): Promise<ort.InferenceSession> {
+    return this.get(
+      'gradients',
+      () =>
+        buildLossGraph(this.cfg, {
+          dtype: DTYPE,
+          reduction: 'mean',
+          ...(this.lora ? { lora: this.lora } : {}),
+        }).graph,
     );
   }
 

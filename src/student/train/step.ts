@@ -1,6 +1,8 @@
 /**
  * One optimizer step over the sessions of graphs.ts. Design goal: the only place that knows the graphs' input
- * and output names. With one micro-batch, the fused session does loss, gradients and AdamW in one run. With K,
+ * and output names. On the CPU, the graphs return gradients and hostAdamW.ts updates the state in place (no
+ * second copy of weights and moments). On a GPU, with one micro-batch, the fused session does loss, gradients and
+ * AdamW in one run. With K,
  * each micro-batch's summed loss and gradients accumulate (the first session has no acc.* inputs, so no zero
  * tensors are ever built), then AdamW applies them scaled by 1 / (supervised tokens of all K micro-batches): the
  * step optimises the mean over every token in it, however the tokens fall into micro-batches. The state goes in
@@ -16,6 +18,7 @@ import { ortTensor } from '../graph/session';
 import { releaseDeviceTensors } from './deviceTensors';
 import { batchFeeds, scalarOf } from './evaluate';
 import type { TrainSessions } from './graphs';
+import { adamWInPlace } from './hostAdamW';
 import { LiveState } from './liveState';
 
 export interface StepResult {
@@ -35,7 +38,15 @@ function float(value: number): ort.Tensor {
   return ortTensor('float32', Float32Array.of(value), []);
 }
 
-/** The optimizer's scalar inputs for 1-based step `step` (AdamW's bias correction counts from 1). */
+/** What a step's optimizer needs: the config's AdamW settings, this step's learning rate and 1-based number. */
+export interface StepHyper {
+  config: TrainConfig;
+  lr: number;
+  /** 1-based (AdamW's bias correction counts from 1). */
+  step: number;
+}
+
+/** The optimizer's scalar inputs for 1-based step `step`. */
 export function hyperFeeds(config: TrainConfig, lr: number, step: number): Record<string, ort.Tensor> {
   return {
     lr: float(lr),
@@ -133,21 +144,76 @@ async function accumulatedStep(
 }
 
 /**
- * One optimizer step of `microBatches` micro-batches taken from `batches`. `state` is released when the step
- * succeeds (its device buffers are the step's inputs, superseded by the result); on a throw it is left intact.
+ * CPU: the gradients of K micro-batches (one run when K = 1: the mean loss's gradients), then AdamW in place on
+ * the host state. Returns the same LiveState, updated.
+ */
+async function hostStep(
+  sessions: TrainSessions,
+  specs: readonly ParamSpec[],
+  state: LiveState,
+  hyper: StepHyper,
+  batches: Iterator<PlannedBatch>,
+  microBatches: number,
+): Promise<StepResult> {
+  const weights = { ...state.paramFeeds(), ...(await sessions.frozenFeeds()) };
+  let out: ort.InferenceSession.OnnxValueMapType = {};
+  let acc: Record<string, ort.Tensor> = {};
+  let lossSum = 0;
+  let supervised = 0;
+  let tokens = 0;
+  let last = nextBatch(batches);
+  for (let k = 0; k < microBatches; k++) {
+    if (k > 0) last = nextBatch(batches);
+    const session = microBatches === 1 ? await sessions.gradients() : await sessions.micro(k > 0);
+    out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
+    lossSum += scalarOf(out['loss'], 'loss');
+    supervised += scalarOf(out['token_count'], 'token_count');
+    tokens += realTokens(last.batch);
+    acc = {};
+    for (const s of specs) acc[`acc.${s.name}`] = out[`grad.${s.name}`]!;
+  }
+  const grads = new Map(specs.map((s) => [s.name, out[`grad.${s.name}`]!.data as Float32Array]));
+  const { config } = hyper;
+  const gradNorm = adamWInPlace(specs, await state.toHost(sessions.copier), grads, {
+    lr: hyper.lr,
+    beta1: config.optimizer.betas[0],
+    beta2: config.optimizer.betas[1],
+    eps: config.optimizer.eps,
+    weightDecay: config.optimizer.weightDecay,
+    maxGradNorm: config.gradClip,
+    step: hyper.step,
+    // One micro-batch: the graph's loss is already the mean. K: summed, so divide by all K's supervised tokens.
+    gradScale: microBatches === 1 ? 1 : 1 / Math.max(supervised, 1),
+  });
+  return {
+    state,
+    loss: microBatches === 1 ? lossSum : supervised === 0 ? 0 : lossSum / supervised,
+    gradNorm,
+    tokens,
+    supervisedTokens: supervised,
+    last,
+  };
+}
+
+/**
+ * One optimizer step of `microBatches` micro-batches taken from `batches`. On a GPU, `state` is released when the
+ * step succeeds (its device buffers are the step's inputs, superseded by the result); on a throw it is left
+ * intact. On the CPU the state is updated in place and returned.
  */
 export async function trainStep(
   sessions: TrainSessions,
   specs: readonly ParamSpec[],
   state: LiveState,
-  hyper: Record<string, ort.Tensor>,
+  hyper: StepHyper,
   batches: Iterator<PlannedBatch>,
   microBatches: number,
 ): Promise<StepResult> {
+  if (sessions.hostOptimizer) return hostStep(sessions, specs, state, hyper, batches, microBatches);
+  const feeds = hyperFeeds(hyper.config, hyper.lr, hyper.step);
   const result =
     microBatches === 1
-      ? await fusedStep(sessions, specs, state, hyper, batches)
-      : await accumulatedStep(sessions, specs, state, hyper, batches, microBatches);
+      ? await fusedStep(sessions, specs, state, feeds, batches)
+      : await accumulatedStep(sessions, specs, state, feeds, batches, microBatches);
   state.release();
   return result;
 }

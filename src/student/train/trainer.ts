@@ -35,7 +35,7 @@ import { loraNote, loraOf, loraTrainSpecs } from './lora';
 import { configHash, trajectoryConfig } from './runConfig';
 import { startingPoint } from './startingPoint';
 import { firstNonFinite, parameterTotal, type TensorMap, weightsOf } from './state';
-import { hyperFeeds, trainStep } from './step';
+import { trainStep } from './step';
 
 export interface TrainOptions {
   sink: TrainEventSink;
@@ -47,6 +47,8 @@ export interface TrainOptions {
   stopAtStep?: number;
   hub?: HubOptions;
   intraOpThreads?: number;
+  /** Tests: AdamW inside the step graph even on the CPU (the path GPUs take), instead of in place on the host. */
+  graphOptimizer?: boolean;
   /** Fault injection for tests: called after each step with the new weights, which it may change. */
   afterStep?: (step: number, params: TensorMap) => void;
 }
@@ -147,10 +149,10 @@ class TrainingRun {
       config.device,
       options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads },
       frozen,
+      options.graphOptimizer,
     );
     // Built before 'start' so that step times (and the ETA) measure steps, not graph compilation.
-    if (config.gradAccumSteps === 1) await this.sessions.fused();
-    else await Promise.all([this.sessions.micro(false), this.sessions.micro(true), this.sessions.adamW()]);
+    await this.sessions.prepare(config.gradAccumSteps);
     if (evalLoader) await this.sessions.evaluation();
     let evalLoss = evalHistory.at(-1)?.evalLoss ?? null;
     let loss: number | null = lossHistory.at(-1)?.loss ?? null;
@@ -271,7 +273,7 @@ class TrainingRun {
     while (this.step < totalSteps) {
       const t0 = now();
       const lr = learningRateAt(this.step, totalSteps, config.optimizer.lr, config.schedule);
-      const hyper = hyperFeeds(config, lr, this.step + 1);
+      const hyper = { config, lr, step: this.step + 1 };
       const result = await trainStep(this.sessions, specs, state, hyper, batches, config.gradAccumSteps);
       this.live = result.state;
       if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {

@@ -8,6 +8,7 @@ import { gpt2Params, type ParamSpec } from '../../../src/student/graph/gpt2';
 import { buildLossGraph } from '../../../src/student/graph/loss';
 import { openSession } from '../../../src/student/graph/session';
 import { buildAdamWGraph, buildTrainStepGraph } from '../../../src/student/graph/train_step';
+import { type Hyper, torchAdamW } from '../torchAdamW';
 import { type Feed, f64, numbers, randn, run } from './helpers';
 import { idFeed, paramFeeds, randomIds, randomParams, TINY } from './reference';
 
@@ -16,41 +17,8 @@ const SPECS: ParamSpec[] = [
   { name: 'b', shape: [4], decay: false },
 ];
 
-interface Hyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weight_decay: number;
-  max_grad_norm: number;
-  step: number;
-}
-
 const scalar = (v: number): Feed => f64(Float64Array.of(v), []);
 const hyperFeeds = (h: Hyper) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, scalar(v)]));
-
-/** torch.optim.AdamW (amsgrad off) after clip_grad_norm_, written out directly. */
-function torchAdamW(p: number[][], g: number[][], m: number[][], v: number[][], h: Hyper, decay: boolean[]) {
-  const norm = Math.sqrt(g.flat().reduce((a, x) => a + x * x, 0));
-  const coef = h.max_grad_norm > 0 ? Math.min(1, h.max_grad_norm / (norm + 1e-6)) : 1;
-  const out = p.map((param, t) =>
-    param.map((x, i) => {
-      const d = g[t]![i]! * coef;
-      const mi = h.beta1 * m[t]![i]! + (1 - h.beta1) * d;
-      const vi = h.beta2 * v[t]![i]! + (1 - h.beta2) * d * d;
-      const bc1 = 1 - h.beta1 ** h.step;
-      const bc2 = 1 - h.beta2 ** h.step;
-      const decayed = decay[t] ? x * (1 - h.lr * h.weight_decay) : x;
-      return [decayed - (h.lr / bc1) * (mi / (Math.sqrt(vi) / Math.sqrt(bc2) + h.eps)), mi, vi] as const;
-    }),
-  );
-  return {
-    p: out.map((r) => r.map((e) => e[0])),
-    m: out.map((r) => r.map((e) => e[1])),
-    v: out.map((r) => r.map((e) => e[2])),
-    norm,
-  };
-}
 
 test('AdamW graph equals torch AdamW with clipping on and off, decay only on matrices', async () => {
   const session = await openSession(buildAdamWGraph(SPECS, 'float64'));
