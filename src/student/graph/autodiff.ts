@@ -36,7 +36,7 @@ export function gradients(y: Value, wrt: readonly Value[], options: GradientOpti
   const grads = new Map<Value, Value>();
   const accumulate = (v: Value, d: Value) => {
     const prev = grads.get(v);
-    grads.set(v, prev ? add(prev, d) : d);
+    grads.set(v, prev ? sum(prev, d) : d);
   };
 
   g.scope('grad', () => {
@@ -64,6 +64,37 @@ export function gradients(y: Value, wrt: readonly Value[], options: GradientOpti
     }
   });
   return wrt.map((x) => grads.get(x) ?? zerosLike(x));
+}
+
+/**
+ * prev + d. When one side is a scatter-add into fresh zeros (a Gather's gradient: GPT-2's tied embedding gets
+ * one from the input lookup and a dense one from the LM head), the other side becomes the scatter's base
+ * instead: no [vocab, C] zeros and no [vocab, C] Add, and ONNX Runtime may scatter in place. The zero-based
+ * scatter is left unused (the emitter drops it).
+ */
+function sum(prev: Value, d: Value): Value {
+  for (const [sparse, dense] of [
+    [d, prev],
+    [prev, d],
+  ] as const) {
+    const node = sparse.producer;
+    const base = node?.inputs[0]?.producer;
+    const scatter = node?.op === 'ScatterND' || node?.op === 'ScatterElements';
+    if (scatter && node.attrs['reduction'] === 'add' && base?.op === 'ConstantOfShape' && isZeroFill(base)) {
+      return sparse.graph.op(node.op, [dense, ...node.inputs.slice(1)], node.attrs);
+    }
+  }
+  return add(prev, d);
+}
+
+function isZeroFill(node: Node): boolean {
+  const value = node.attrs['value'];
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'data' in value &&
+    [...value.data].every((x) => Number(x) === 0)
+  );
 }
 
 function checkGrad(node: Node, x: Value, d: Value): void {

@@ -111,12 +111,25 @@ class NodeWriter {
   }
 }
 
+/** The nodes some graph output depends on, in graph order (builders may leave values unused, e.g. autodiff). */
+function liveNodes(g: Graph): Node[] {
+  const needed = new Set<Value>(g.outputs);
+  const live: Node[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const node = g.nodes[i]!;
+    if (!node.outputs.some((v) => needed.has(v))) continue;
+    live.push(node);
+    for (const v of node.inputs) needed.add(v);
+  }
+  return live.reverse();
+}
+
 /** The ModelProto bytes of `graph` (composites lowered first). Loads in onnxruntime with no custom ops. */
 export function toOnnx(graph: Graph, options: EmitOptions = {}): Uint8Array {
   const opset = options.opset ?? 17;
   const g = lower(graph);
   const writer = new NodeWriter(opset);
-  for (const node of g.nodes) writer.write(node);
+  for (const node of liveNodes(g)) writer.write(node);
   const initializer = [...g.initializers].map(([v, t]) => tensorMsg(t, v.name));
   const info = (v: Value) => valueInfo(v.name, v.dtype, v.shape);
   const model = {
