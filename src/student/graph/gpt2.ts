@@ -7,6 +7,7 @@ import './composites/gelu';
 import './composites/layerNorm';
 import { geluNew } from './composites/gelu';
 import { layerNorm } from './composites/layerNorm';
+import { maskedSoftmax } from './composites/maskedSoftmax';
 import type { DType, Graph, Value } from './ir';
 import { withLora } from './lora';
 import * as o from './ops';
@@ -117,9 +118,7 @@ function attention(
   // Scaling q (B·H·T·D values) rather than the scores (B·H·T·S) is cheaper and the same math.
   const qs = o.mul(heads(q!), o.like(x, 1 / Math.sqrt(D)));
   const scores = o.matmul(qs, o.transpose(key, [0, 1, 3, 2]));
-  // Masked scores take the dtype's lowest finite value (not -1e9, which overflows fp16), as HF does.
-  const masked = o.where(mask, scores, o.like(scores, o.lowest(scores.dtype)));
-  const y = o.matmul(o.softmax(masked, -1), value);
+  const y = o.matmul(maskedSoftmax(scores, mask), value);
   const merged = o.reshape(o.transpose(y, [0, 2, 1, 3]), [0, 0, C]);
   return { out: linear(merged, params, `${prefix}.c_proj`), present: { key, value } };
 }

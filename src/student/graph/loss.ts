@@ -53,6 +53,11 @@ export interface LossGraphOptions {
   readonly accumulate?: boolean;
   /** LoRA adapters (lora.ts) as extra inputs; gradients are then the adapters' only (the base is frozen). */
   readonly lora?: LoraShape;
+  /**
+   * Adds output 'grad_sq', the sum of squares of every output gradient: clipping's global norm, computed by ORT's
+   * threads while the gradients are in cache, so the host optimizer makes one pass over memory, not two.
+   */
+  readonly gradSquares?: boolean;
 }
 
 export interface LossGraph {
@@ -100,11 +105,18 @@ export function buildLossGraph(cfg: Gpt2Shape, options: LossGraphOptions): LossG
   );
   g.output(loss, 'loss');
   g.output(count, 'token_count');
-  specs.forEach((s, i) => {
+  const outs = specs.map((s, i) => {
     const d = options.accumulate
       ? o.add(g.input(`acc.${s.name}`, options.dtype, s.shape), grads[i]!)
       : grads[i]!;
     g.output(d, `grad.${s.name}`);
+    return d;
   });
+  if (options.gradSquares) {
+    g.output(
+      outs.map((d) => o.reduceSum(o.mul(d, d), undefined, false)).reduce((a, b) => o.add(a, b)),
+      'grad_sq',
+    );
+  }
   return { graph: g, params: specs };
 }

@@ -155,7 +155,7 @@ export class TrainSessions {
     );
   }
 
-  /** Mean loss and its gradients (grad.<param>) of one batch: a CPU step without accumulation. */
+  /** Mean loss, its gradients (grad.<param>) and their sum of squares (grad_sq) of one batch: a CPU step. */
   gradients(): Promise<ort.InferenceSession> {
     return this.get(
       'gradients',
@@ -163,6 +163,7 @@ export class TrainSessions {
         buildLossGraph(this.cfg, {
           dtype: DTYPE,
           reduction: 'mean',
+          gradSquares: true,
           ...(this.lora ? { lora: this.lora } : {}),
         }).graph,
     );

@@ -22,6 +22,8 @@ export interface AdamWSettings {
   step: number;
   /** Multiplies every gradient first (1 / supervised tokens for summed micro-batch gradients; else 1). */
   gradScale: number;
+  /** Σ g² of the unscaled gradients when the graph computed it (else one more pass here). */
+  gradSquares?: number;
 }
 
 /** torch.nn.utils.clip_grad_norm_'s epsilon in max_norm / (norm + eps), as the graph uses. */
@@ -48,11 +50,14 @@ export function adamWInPlace(
   grads: ReadonlyMap<string, Float32Array>,
   s: AdamWSettings,
 ): number {
-  const norm = gradientNorm(grads, s.gradScale);
+  const norm =
+    s.gradSquares === undefined
+      ? gradientNorm(grads, s.gradScale)
+      : Math.sqrt(s.gradSquares) * Math.abs(s.gradScale);
   const clip = s.maxGradNorm > 0 ? Math.min(1, s.maxGradNorm / (norm + CLIP_EPS)) : 1;
   const scale = s.gradScale * clip;
   const stepSize = s.lr / (1 - s.beta1 ** s.step);
-  const sqrtBc2 = Math.sqrt(1 - s.beta2 ** s.step);
+  const invSqrtBc2 = 1 / Math.sqrt(1 - s.beta2 ** s.step);
   const { beta1, beta2, eps } = s;
   const oneMinusB1 = 1 - beta1;
   const oneMinusB2 = 1 - beta2;
@@ -69,7 +74,7 @@ export function adamWInPlace(
       const vi = beta2 * v[i]! + oneMinusB2 * d * d;
       m[i] = mi;
       v[i] = vi;
-      p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+      p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
     }
   }
   return norm;

@@ -184,6 +184,7 @@ async function hostStep(
     step: hyper.step,
     // One micro-batch: the graph's loss is already the mean. K: summed, so divide by all K's supervised tokens.
     gradScale: microBatches === 1 ? 1 : 1 / Math.max(supervised, 1),
+    ...(microBatches === 1 ? { gradSquares: scalarOf(out['grad_sq'], 'grad_sq') } : {}),
   });
   return {
     state,

@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ParamSpec } from '../../../src/student/graph/gpt2';
+import { buildLossGraph } from '../../../src/student/graph/loss';
 import { openSession, ortTensor } from '../../../src/student/graph/session';
 import { buildAdamWGraph, HYPERPARAMETERS } from '../../../src/student/graph/train_step';
 import { adamWInPlace, gradientNorm } from '../../../src/student/train/hostAdamW';
 import type { OptimizerState } from '../../../src/student/train/state';
-import { randn } from '../graph/helpers';
+import { randn, run } from '../graph/helpers';
+import { idFeed, paramFeeds, randomIds, randomParams, TINY } from '../graph/reference';
 import { type Hyper, torchAdamW } from '../torchAdamW';
 
 const SPECS: ParamSpec[] = [
@@ -146,4 +148,17 @@ test('a missing gradient is an error, not a silent skip', () => {
     () => adamWInPlace(SPECS, s, new Map([['w', new Float32Array(12)]]), settings(h, 1)),
     /no gradient for b/,
   );
+});
+
+test("the gradients graph's grad_sq is the sum of squares of its gradient outputs", async () => {
+  const { graph, params } = buildLossGraph(TINY, { dtype: 'float64', reduction: 'mean', gradSquares: true });
+  const session = await openSession(graph);
+  const ids = idFeed(randomIds(2, 6, TINY.vocabSize, 5));
+  const out = await run(session, { ...paramFeeds(TINY, randomParams(TINY, 9)), input_ids: ids, labels: ids });
+  let expected = 0;
+  for (const p of params) for (const x of out[`grad.${p.name}`]!.data as Float64Array) expected += x * x;
+  const got = Number((out['grad_sq']!.data as Float64Array)[0]);
+  assert.ok(expected > 0);
+  assert.ok(Math.abs(got - expected) <= 1e-12 * expected, `${got} vs ${expected}`);
+  await session.release();
 });
