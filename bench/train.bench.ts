@@ -159,17 +159,32 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
     log(`  MFU ${((gflops / 1000 / peakTflops) * 100).toFixed(1)}% of ${peakTflops} TFLOP/s`);
   const torchSteps = Number(process.env['MINIASTROLM_BENCH_TORCH_STEPS'] ?? (device === 'cpu' ? 1 : 10));
   // MINIASTROLM_BENCH_TORCH=0 skips the reference (minutes per step on a small CPU).
-  const torch = process.env['MINIASTROLM_BENCH_TORCH'] === '0' ? null : torchReference(torchSteps, device, log);
+  const torch =
+    process.env['MINIASTROLM_BENCH_TORCH'] === '0' ? null : torchReference(torchSteps, device, log);
   if (torch) log(`  ratio ours / PyTorch: ${(tokens / stepS / torch).toFixed(2)}`);
+  // The goals are the CPU's (the issue's); on a GPU the same figures are reported against no goal.
+  const cpu = device === 'cpu';
   return [
     {
-      name: 'train.cpu_utilisation',
+      name: `train.${device}_utilisation`,
       value: utilisation,
       unit: 'ratio',
-      goal: '>= 0.70',
-      ok: utilisation >= 0.7,
+      goal: cpu ? '>= 0.70' : 'report',
+      ok: !cpu || utilisation >= 0.7,
     },
-    { name: 'train.peak_rss_gib', value: rssGiB, unit: 'GiB', goal: '<= 6', ok: rssGiB <= 6 },
-    { name: 'train.tokens_per_s', value: tokens / stepS, unit: 'tokens/s', goal: 'report', ok: true },
+    {
+      name: 'train.peak_rss_gib',
+      value: rssGiB,
+      unit: 'GiB',
+      goal: cpu ? '<= 6' : 'report',
+      ok: !cpu || rssGiB <= 6,
+    },
+    {
+      name: `train.${device}_tokens_per_s`,
+      value: tokens / stepS,
+      unit: 'tokens/s',
+      goal: 'report',
+      ok: true,
+    },
   ];
 }
