@@ -97,6 +97,47 @@ async function fusedStep(
   };
 }
 
+/** The gradients of a step's micro-batches: the last run's outputs (grad.<param> summed over all of them). */
+interface GradientPass {
+  out: ort.InferenceSession.OnnxValueMapType;
+  lossSum: number;
+  supervised: number;
+  tokens: number;
+  last: PlannedBatch;
+}
+
+/**
+ * Runs K micro-batches, each adding its gradients to the previous ones' (acc.<param> in, grad.<param> out);
+ * a lone batch (K = 1) runs on `single`. Superseded device gradients are freed as it goes.
+ */
+async function gradientPass(
+  sessions: TrainSessions,
+  specs: readonly ParamSpec[],
+  weights: Record<string, ort.Tensor>,
+  batches: Iterator<PlannedBatch>,
+  microBatches: number,
+  single: () => Promise<ort.InferenceSession>,
+): Promise<GradientPass> {
+  let out: ort.InferenceSession.OnnxValueMapType = {};
+  let acc: Record<string, ort.Tensor> = {};
+  let lossSum = 0;
+  let supervised = 0;
+  let tokens = 0;
+  let last = nextBatch(batches);
+  for (let k = 0; k < microBatches; k++) {
+    if (k > 0) last = nextBatch(batches);
+    const session = microBatches === 1 ? await single() : await sessions.micro(k > 0);
+    out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
+    lossSum += scalarOf(out['loss'], 'loss');
+    supervised += scalarOf(out['token_count'], 'token_count');
+    tokens += realTokens(last.batch);
+    releaseDeviceTensors(Object.values(acc));
+    acc = {};
+    for (const s of specs) acc[`acc.${s.name}`] = out[`grad.${s.name}`]!;
+  }
+  return { out, lossSum, supervised, tokens, last };
+}
+
 async function accumulatedStep(
   sessions: TrainSessions,
   specs: readonly ParamSpec[],
@@ -106,40 +147,27 @@ async function accumulatedStep(
   microBatches: number,
 ): Promise<StepResult> {
   const weights = { ...state.paramFeeds(), ...(await sessions.frozenFeeds()) };
-  let acc: Record<string, ort.Tensor> = {};
-  let lossSum = 0;
-  let supervised = 0;
-  let tokens = 0;
-  let last = nextBatch(batches);
-  for (let k = 0; k < microBatches; k++) {
-    if (k > 0) last = nextBatch(batches);
-    const session = await sessions.micro(k > 0);
-    const out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
-    lossSum += scalarOf(out['loss'], 'loss');
-    supervised += scalarOf(out['token_count'], 'token_count');
-    tokens += realTokens(last.batch);
-    releaseDeviceTensors(Object.values(acc));
-    acc = {};
-    for (const s of specs) acc[`acc.${s.name}`] = out[`grad.${s.name}`]!;
-  }
+  const pass = await gradientPass(sessions, specs, weights, batches, microBatches, () =>
+    sessions.micro(false),
+  );
   const grads: Record<string, ort.Tensor> = {};
-  for (const s of specs) grads[`grad.${s.name}`] = acc[`acc.${s.name}`]!;
+  for (const s of specs) grads[`grad.${s.name}`] = pass.out[`grad.${s.name}`]!;
   const session = await sessions.adamW();
   const out = await session.run({
     ...state.paramFeeds(),
     ...grads,
     ...state.momentFeeds(),
     ...hyper,
-    grad_scale: float(1 / Math.max(supervised, 1)),
+    grad_scale: float(1 / Math.max(pass.supervised, 1)),
   });
   releaseDeviceTensors(Object.values(grads));
   return {
     state: LiveState.fromOutputs(specs, out),
-    loss: supervised === 0 ? 0 : lossSum / supervised,
+    loss: pass.supervised === 0 ? 0 : pass.lossSum / pass.supervised,
     gradNorm: scalarOf(out['grad_norm'], 'grad_norm'),
-    tokens,
-    supervisedTokens: supervised,
-    last,
+    tokens: pass.tokens,
+    supervisedTokens: pass.supervised,
+    last: pass.last,
   };
 }
 
@@ -156,22 +184,14 @@ async function hostStep(
   microBatches: number,
 ): Promise<StepResult> {
   const weights = { ...state.paramFeeds(), ...(await sessions.frozenFeeds()) };
-  let out: ort.InferenceSession.OnnxValueMapType = {};
-  let acc: Record<string, ort.Tensor> = {};
-  let lossSum = 0;
-  let supervised = 0;
-  let tokens = 0;
-  let last = nextBatch(batches);
-  for (let k = 0; k < microBatches; k++) {
-    if (k > 0) last = nextBatch(batches);
-    const session = microBatches === 1 ? await sessions.gradients() : await sessions.micro(k > 0);
-    out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
-    lossSum += scalarOf(out['loss'], 'loss');
-    supervised += scalarOf(out['token_count'], 'token_count');
-    tokens += realTokens(last.batch);
-    acc = {};
-    for (const s of specs) acc[`acc.${s.name}`] = out[`grad.${s.name}`]!;
-  }
+  const { out, lossSum, supervised, tokens, last } = await gradientPass(
+    sessions,
+    specs,
+    weights,
+    batches,
+    microBatches,
+    () => sessions.gradients(),
+  );
   const grads = new Map(specs.map((s) => [s.name, out[`grad.${s.name}`]!.data as Float32Array]));
   const { config } = hyper;
   const gradNorm = adamWInPlace(specs, await state.toHost(sessions.copier), grads, {

@@ -24,9 +24,9 @@ async function compare(t: TestContext, extra: Record<string, unknown>): Promise<
   const hostLoss = host.of('step').map((e) => e.loss);
   const graphLoss = graph.of('step').map((e) => e.loss);
   assert.equal(graphLoss.length, 10);
-  hostLoss.forEach((l, i) =>
-    assert.ok(Math.abs(l - graphLoss[i]!) < 1e-4, `step ${i + 1}: ${l} vs ${graphLoss[i]}`),
-  );
+  hostLoss.forEach((l, i) => {
+    assert.ok(Math.abs(l - graphLoss[i]!) < 1e-4, `step ${i + 1}: ${l} vs ${graphLoss[i]}`);
+  });
   const wa = loadCheckpoint(a.checkpoint).state;
   const wb = loadCheckpoint(b.checkpoint).state;
   let worst = 0;
