@@ -152,10 +152,12 @@ export async function startHubServer(): Promise<HubServer> {
     log.status = status;
     res.writeHead(status, headers);
     if (fault?.kind === 'drop') {
-      // end(), not destroy(): a FIN arrives after the bytes already sent, so the client always receives them
-      // before it sees the body cut short (a reset could discard data it had not read yet, making the test racy).
+      // end(), not destroy(): a FIN arrives after the bytes already sent (a reset could discard data the client
+      // had not read yet). And not at once: fetch's body stream drops chunks it has queued but not handed out
+      // when the stream errors, so a client on a loaded machine could see the cut before any byte, and restart
+      // instead of resuming. A quarter second is ample for it to read the first part.
       res.write(slice.subarray(0, Math.min(fault.afterBytes, slice.length)), () => {
-        setTimeout(() => res.socket?.end(), 10);
+        setTimeout(() => res.socket?.end(), 250);
       });
       return;
     }
