@@ -5,9 +5,9 @@
 
 import './composites/gelu';
 import './composites/layerNorm';
+import { maskedAttention } from './composites/attention';
 import { geluNew } from './composites/gelu';
 import { layerNorm } from './composites/layerNorm';
-import { maskedSoftmax } from './composites/maskedSoftmax';
 import type { DType, Graph, Value } from './ir';
 import { withLora } from './lora';
 import * as o from './ops';
@@ -117,8 +117,7 @@ function attention(
   const value = past ? o.concat([past.value, heads(v!)], 2) : heads(v!);
   // Scaling q (B·H·T·D values) rather than the scores (B·H·T·S) is cheaper and the same math.
   const qs = o.mul(heads(q!), o.like(x, 1 / Math.sqrt(D)));
-  const scores = o.matmul(qs, o.transpose(key, [0, 1, 3, 2]));
-  const y = o.matmul(maskedSoftmax(scores, mask), value);
+  const y = maskedAttention(qs, key, value, mask);
   const merged = o.reshape(o.transpose(y, [0, 2, 1, 3]), [0, 0, C]);
   return { out: linear(merged, params, `${prefix}.c_proj`), present: { key, value } };
 }
