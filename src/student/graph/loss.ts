@@ -58,6 +58,8 @@ export interface LossGraphOptions {
    * threads while the gradients are in cache, so the host optimizer makes one pass over memory, not two.
    */
   readonly gradSquares?: boolean;
+  /** See TransformerOptions.recomputeAttention. */
+  readonly recomputeAttention?: boolean;
 }
 
 export interface LossGraph {
@@ -83,7 +85,9 @@ export function buildLossBody(
   if (options.lora) declareLora(g, cfg, options.lora, options.dtype, params);
   const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
   const labels = g.input('labels', 'int64', ['B', 'T']);
-  const { hidden } = transformer(cfg, params, inputIds);
+  const { hidden } = transformer(cfg, params, inputIds, undefined, {
+    recomputeAttention: options.recomputeAttention === true,
+  });
   const chunks = options.vocabChunks ?? defaultVocabChunks(cfg.vocabSize);
   const { sum, count } = lmLoss(hidden, labels, params.get('wte.weight')!, chunks);
   const countF = o.cast(count, options.dtype);

@@ -31,24 +31,35 @@ export function trainParamSpecs(cfg: Gpt2Shape, noDecay: readonly string[]): Par
  * buildTrainStepGraph with the decay flags of `specs`: the graph layer's own builder when they agree with its
  * defaults, else the same composition (loss body, gradients, AdamW) with these flags.
  */
-export function buildFusedStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[], lora?: LoraShape): Graph {
-  if (lora) return buildCustomStepGraph(cfg, specs, lora);
+export function buildFusedStepGraph(
+  cfg: Gpt2Shape,
+  specs: readonly ParamSpec[],
+  lora?: LoraShape,
+  recomputeAttention = false,
+): Graph {
+  if (lora) return buildCustomStepGraph(cfg, specs, lora, recomputeAttention);
   const defaults = gpt2Params(cfg);
   if (specs.every((s, i) => s.name === defaults[i]?.name && s.decay === defaults[i]?.decay)) {
-    return buildTrainStepGraph(cfg, { dtype: DTYPE });
+    return buildTrainStepGraph(cfg, { dtype: DTYPE, recomputeAttention });
   }
-  return buildCustomStepGraph(cfg, specs);
+  return buildCustomStepGraph(cfg, specs, undefined, recomputeAttention);
 }
 
 /**
  * Loss, gradients of `specs` and AdamW over them (with `lora`: the adapters, `specs` being theirs). Exported for
  * the test that checks it equals buildTrainStepGraph when the flags agree.
  */
-export function buildCustomStepGraph(cfg: Gpt2Shape, specs: readonly ParamSpec[], lora?: LoraShape): Graph {
+export function buildCustomStepGraph(
+  cfg: Gpt2Shape,
+  specs: readonly ParamSpec[],
+  lora?: LoraShape,
+  recomputeAttention = false,
+): Graph {
   const g = new Graph('gpt2_train_step');
   const { loss, count, params } = buildLossBody(g, cfg, {
     dtype: DTYPE,
     reduction: 'mean',
+    recomputeAttention,
     ...(lora ? { lora } : {}),
   });
   const values = specs.map((s) => params.get(s.name)!);
@@ -75,6 +86,14 @@ export function buildEvalGraph(cfg: Gpt2Shape, lora?: LoraShape): Graph {
   g.output(loss, 'loss');
   g.output(count, 'token_count');
   return g;
+}
+
+/** How a run's step graphs are built. */
+export interface StepGraphChoices {
+  /** The in-graph AdamW on the CPU too (tests: the GPUs' step path, run where CI can run it). */
+  readonly graphOptimizer?: boolean;
+  /** Recompute attention probabilities in the backward pass (TransformerOptions.recomputeAttention). */
+  readonly recomputeAttention?: boolean;
 }
 
 /** A LoRA run's adapter shape and frozen base weights (HF names). */
@@ -106,12 +125,11 @@ export class TrainSessions {
     readonly device: Device,
     readonly options: DeviceSessionOptions = {},
     adapters?: FrozenBase,
-    /** The in-graph AdamW on the CPU too (tests: the GPUs' step path, run where CI can run it). */
-    graphOptimizer = false,
+    readonly choices: StepGraphChoices = {},
   ) {
     this.lora = adapters?.lora;
     this.copier = new DeviceCopier(device);
-    this.hostOptimizer = device === 'cpu' && !graphOptimizer;
+    this.hostOptimizer = device === 'cpu' && choices.graphOptimizer !== true;
     if (adapters) {
       for (const p of gpt2Params(cfg)) {
         this.frozenHost[p.name] = ortTensor(DTYPE, adapters.weights.get(p.name)!, p.shape);
@@ -150,7 +168,7 @@ export class TrainSessions {
   fused(): Promise<ort.InferenceSession> {
     return this.get(
       'fused',
-      () => buildFusedStepGraph(this.cfg, this.specs, this.lora),
+      () => buildFusedStepGraph(this.cfg, this.specs, this.lora, this.choices.recomputeAttention === true),
       stateOutputNames(this.specs),
     );
   }
@@ -164,6 +182,7 @@ export class TrainSessions {
           dtype: DTYPE,
           reduction: 'mean',
           gradSquares: true,
+          recomputeAttention: this.choices.recomputeAttention === true,
           ...(this.lora ? { lora: this.lora } : {}),
         }).graph,
     );
@@ -178,6 +197,7 @@ export class TrainSessions {
           dtype: DTYPE,
           reduction: 'sum',
           accumulate,
+          recomputeAttention: this.choices.recomputeAttention === true,
           ...(this.lora ? { lora: this.lora } : {}),
         }).graph,
       this.specs.map((s) => `grad.${s.name}`),

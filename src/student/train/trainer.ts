@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { describeError, isMiniAstroError, MiniAstroError } from '../../core/errors';
 import { learningRateAt, plannedSteps } from '../config/schedule';
-import type { TrainConfig } from '../config/trainConfig';
+import { recomputesAttention, type TrainConfig } from '../config/trainConfig';
 import { dataOptionsFrom, type LoadedExamples, loadExamples } from '../data/dataset';
 import { BatchLoader } from '../data/order';
 import { PromptFormat, promptTemplate } from '../data/template';
@@ -149,7 +149,10 @@ class TrainingRun {
       config.device,
       options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads },
       frozen,
-      options.graphOptimizer,
+      {
+        recomputeAttention: recomputesAttention(config),
+        ...(options.graphOptimizer ? { graphOptimizer: true } : {}),
+      },
     );
     // Built before 'start' so that step times (and the ETA) measure steps, not graph compilation.
     await this.sessions.prepare(config.gradAccumSteps);

@@ -2,6 +2,7 @@
 // whose state stays in device memory). Both run here on the CPU: the same tiny run through either path gives the
 // same losses and nearly the same weights, and the graph path resumes bit-identically, with and without
 // gradient accumulation, so the GPUs' step logic (LiveState from outputs, released inputs) is covered by CI.
+// Also: recomputing attention probabilities changes no weight.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -58,4 +59,22 @@ test('the in-graph path resumes bit-identically (4 + 4 = 8 steps)', async (t) =>
   const resumed = await runTraining(config, { sink: () => {}, resume: true, graphOptimizer: true });
   assert.equal(resumed.step, 8);
   assert.equal(resumed.weightsSha256, straight.weightsSha256);
+});
+
+test('recomputing attention in the backward pass trains exactly the same weights as storing it', async (t) => {
+  const root = tempDir(t);
+  const extra = { maxSteps: 6, checkpointEvery: 6, evalEvery: 0 };
+  const stored = await runTraining(
+    tinyConfig(path.join(root, 'a'), { ...extra, recomputeAttention: false }),
+    {
+      sink: () => {},
+    },
+  );
+  const recomputed = await runTraining(
+    tinyConfig(path.join(root, 'b'), { ...extra, recomputeAttention: true }),
+    {
+      sink: () => {},
+    },
+  );
+  assert.equal(recomputed.weightsSha256, stored.weightsSha256);
 });
