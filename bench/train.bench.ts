@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Device } from '../src/student/config/trainConfig';
-import { defaultTrainConfig, recomputesAttention } from '../src/student/config/trainConfig';
+import { defaultTrainConfig } from '../src/student/config/trainConfig';
 import type { PlannedBatch } from '../src/student/data/order';
 import { Graph, ortTensor } from '../src/student/graph';
 import { gpt2Small, initGpt2Weights } from '../src/student/model';
@@ -111,9 +111,11 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
   // The trainer's own step (graphs.ts + step.ts): on the CPU the graph returns gradients and AdamW runs in place
   // on the host state; on a GPU the fused step keeps weights and moments in device memory between steps.
   const specs = trainParamSpecs(cfg, defaultTrainConfig.optimizer.noDecay);
-  const sessions = new TrainSessions(cfg, specs, device, {}, undefined, {
-    recomputeAttention: recomputesAttention({ recomputeAttention: 'auto', device }),
-  });
+  // MINIASTROLM_BENCH_RECOMPUTE=false stores the attention probabilities instead (the config's default recomputes).
+  const forced = process.env['MINIASTROLM_BENCH_RECOMPUTE'];
+  const recomputeAttention = forced === undefined ? defaultTrainConfig.recomputeAttention : forced === 'true';
+  log(`  attention probabilities ${recomputeAttention ? 'recomputed in the backward pass' : 'stored'}`);
+  const sessions = new TrainSessions(cfg, specs, device, {}, undefined, { recomputeAttention });
   await sessions.prepare(1);
   let state = LiveState.fromHost(specs, stateFromWeights(specs, initGpt2Weights(cfg, { seed: 1 })));
   const params = parameterTotal(specs);

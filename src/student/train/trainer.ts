@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { describeError, isMiniAstroError, MiniAstroError } from '../../core/errors';
 import { learningRateAt, plannedSteps } from '../config/schedule';
-import { recomputesAttention, type TrainConfig } from '../config/trainConfig';
+import type { TrainConfig } from '../config/trainConfig';
 import { dataOptionsFrom, type LoadedExamples, loadExamples } from '../data/dataset';
 import { BatchLoader } from '../data/order';
 import { PromptFormat, promptTemplate } from '../data/template';
@@ -150,7 +150,7 @@ class TrainingRun {
       options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads },
       frozen,
       {
-        recomputeAttention: recomputesAttention(config),
+        recomputeAttention: config.recomputeAttention,
         ...(options.graphOptimizer ? { graphOptimizer: true } : {}),
       },
     );
