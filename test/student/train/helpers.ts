@@ -69,3 +69,15 @@ export function collector(): {
     of: (type) => events.filter((e) => e.type === type) as never,
   };
 }
+
+/** The one curated row the overfit tests train on until greedy decoding gives its explanation back. */
+export const OVERFIT_ROW = {
+  id: 'overfit-1',
+  title: 'Shapiro delay in a binary pulsar',
+  abstract:
+    'Radio pulses from a binary pulsar arrive later near superior conjunction, by an amount that grows with ' +
+    'the companion mass.',
+  target_explanation: 'The companion bends space, so the pulses take a longer path past it.',
+  judge_feedback: null,
+  accepted: true,
+};

@@ -12,17 +12,9 @@ import { EOS_ID } from '../../../src/student/tokenizer';
 import type { TrainEvent } from '../../../src/student/train/events';
 import { runCli } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
+import { OVERFIT_ROW } from './helpers';
 
-const ROW = {
-  id: 'lora-overfit-1',
-  title: 'Shapiro delay in a binary pulsar',
-  abstract:
-    'Radio pulses from a binary pulsar arrive later near superior conjunction, by an amount that grows with ' +
-    'the companion mass.',
-  target_explanation: 'The companion bends space, so the pulses take a longer path past it.',
-  judge_feedback: null,
-  accepted: true,
-};
+const ROW = { ...OVERFIT_ROW, id: 'lora-overfit-1' };
 
 test('train --config with lora.enabled overfits one row; explain and export-model use the merged weights', async (t) => {
   const root = tempDir(t);

@@ -11,18 +11,7 @@ import { loadCheckpoint } from '../../../src/student/train/checkpoint';
 import { GreedyDecoder } from '../../../src/student/train/greedy';
 import { runTraining } from '../../../src/student/train/trainer';
 import { tempDir } from '../../helpers/tmp';
-import { collector, tinyConfig } from './helpers';
-
-const ROW = {
-  id: 'overfit-1',
-  title: 'Shapiro delay in a binary pulsar',
-  abstract:
-    'Radio pulses from a binary pulsar arrive later near superior conjunction, by an amount that grows with ' +
-    'the companion mass.',
-  target_explanation: 'The companion bends space, so the pulses take a longer path past it.',
-  judge_feedback: null,
-  accepted: true,
-};
+import { collector, OVERFIT_ROW as ROW, tinyConfig } from './helpers';
 
 test('one row trained to loss < 0.05 is reproduced exactly by greedy decoding, which stops at EOS', async (t) => {
   const root = tempDir(t);
