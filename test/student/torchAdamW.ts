@@ -1,6 +1,14 @@
 // torch.optim.AdamW (amsgrad off) after clip_grad_norm_, transcribed directly in float64: the reference for the
 // in-graph AdamW (graph/trainStep.test.ts) and the host AdamW (train/hostAdamW.test.ts).
 
+import type { ParamSpec } from '../../src/student/graph/gpt2';
+
+/** A matrix that decays and a vector that does not: the two kinds of parameter AdamW treats differently. */
+export const ADAMW_SPECS: ParamSpec[] = [
+  { name: 'w', shape: [3, 4], decay: true },
+  { name: 'b', shape: [4], decay: false },
+];
+
 export interface Hyper {
   lr: number;
   beta1: number;
@@ -32,4 +40,23 @@ function torchAdamW(p: number[][], g: number[][], m: number[][], v: number[][], 
     v: out.map((r) => r.map((e) => e[2])),
     norm,
   };
+}
+
+/** Three steps: clipping active (max norm 0.5), clipping off (0), clipping inert (100); lr grows with the step. */
+export function referenceSteps(): Hyper[] {
+  return (
+    [
+      [1, 0.5],
+      [2, 0],
+      [3, 100],
+    ] as const
+  ).map(([step, maxNorm]) => ({
+    lr: 0.01 * step,
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weight_decay: 0.1,
+    max_grad_norm: maxNorm,
+    step,
+  }));
 }

@@ -4,18 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gpt2Params, type ParamSpec } from '../../../src/student/graph/gpt2';
+import { gpt2Params } from '../../../src/student/graph/gpt2';
 import { buildLossGraph } from '../../../src/student/graph/loss';
 import { openSession } from '../../../src/student/graph/session';
 import { buildAdamWGraph, buildTrainStepGraph } from '../../../src/student/graph/train_step';
-import { type Hyper, torchAdamW } from '../torchAdamW';
+import { ADAMW_SPECS, type Hyper, referenceSteps, torchAdamW } from '../torchAdamW';
 import { type Feed, f64, numbers, randn, run } from './helpers';
 import { idFeed, paramFeeds, randomIds, randomParams, TINY } from './reference';
 
-const SPECS: ParamSpec[] = [
-  { name: 'w', shape: [3, 4], decay: true },
-  { name: 'b', shape: [4], decay: false },
-];
+const SPECS = ADAMW_SPECS;
 
 const scalar = (v: number): Feed => f64(Float64Array.of(v), []);
 const hyperFeeds = (h: Hyper) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, scalar(v)]));
@@ -26,21 +23,8 @@ test('AdamW graph equals torch AdamW with clipping on and off, decay only on mat
   let p = sizes.map((n, i) => [...randn(n, 10 + i)]);
   let m = sizes.map((n) => new Array<number>(n).fill(0));
   let v = sizes.map((n) => new Array<number>(n).fill(0));
-  for (const [step, maxNorm] of [
-    [1, 0.5],
-    [2, 0],
-    [3, 100],
-  ] as const) {
-    const grads = sizes.map((n, i) => [...randn(n, 100 * step + i, 2)]);
-    const h: Hyper = {
-      lr: 0.01 * step,
-      beta1: 0.9,
-      beta2: 0.95,
-      eps: 1e-8,
-      weight_decay: 0.1,
-      max_grad_norm: maxNorm,
-      step,
-    };
+  for (const h of referenceSteps()) {
+    const grads = sizes.map((n, i) => [...randn(n, 100 * h.step + i, 2)]);
     const feeds: Record<string, Feed> = { ...hyperFeeds(h), grad_scale: scalar(0.5) };
     SPECS.forEach((s, i) => {
       feeds[s.name] = f64(Float64Array.from(p[i]!), s.shape);
@@ -67,7 +51,7 @@ test('AdamW graph equals torch AdamW with clipping on and off, decay only on mat
       ] as const) {
         const got = numbers(out[key]);
         got.forEach((x, j) => {
-          assert.ok(Math.abs(x - ref[j]!) < 1e-12, `step ${step} ${key}[${j}]: ${x} vs ${ref[j]}`);
+          assert.ok(Math.abs(x - ref[j]!) < 1e-12, `step ${h.step} ${key}[${j}]: ${x} vs ${ref[j]}`);
         });
       }
     });

@@ -3,7 +3,6 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ParamSpec } from '../../../src/student/graph/gpt2';
 import { buildLossGraph } from '../../../src/student/graph/loss';
 import { openSession, ortTensor } from '../../../src/student/graph/session';
 import { buildAdamWGraph, HYPERPARAMETERS } from '../../../src/student/graph/train_step';
@@ -11,12 +10,9 @@ import { adamWInPlace, gradientNorm } from '../../../src/student/train/hostAdamW
 import type { OptimizerState } from '../../../src/student/train/state';
 import { randn, run } from '../graph/helpers';
 import { idFeed, paramFeeds, randomIds, randomParams, TINY } from '../graph/reference';
-import { type Hyper, torchAdamW } from '../torchAdamW';
+import { ADAMW_SPECS, type Hyper, referenceSteps, torchAdamW } from '../torchAdamW';
 
-const SPECS: ParamSpec[] = [
-  { name: 'w', shape: [3, 4], decay: true },
-  { name: 'b', shape: [4], decay: false },
-];
+const SPECS = ADAMW_SPECS;
 const sizes = SPECS.map((s) => s.shape.reduce((a, b) => a * b, 1));
 
 function state(seed: number): OptimizerState {
@@ -52,21 +48,9 @@ test('in-place AdamW equals torch AdamW over three steps, clipping on and off, d
     m: sizes.map((n) => new Array<number>(n).fill(0)),
     v: sizes.map((n) => new Array<number>(n).fill(0)),
   };
-  for (const [step, maxNorm] of [
-    [1, 0.5],
-    [2, 0],
-    [3, 100],
-  ] as const) {
+  for (const h of referenceSteps()) {
+    const { step } = h;
     const grads = sizes.map((n, i) => Float32Array.from(randn(n, 100 * step + i, 2)));
-    const h: Hyper = {
-      lr: 0.01 * step,
-      beta1: 0.9,
-      beta2: 0.95,
-      eps: 1e-8,
-      weight_decay: 0.1,
-      max_grad_norm: maxNorm,
-      step,
-    };
     const scaled = grads.map((g) => [...g].map((x) => x * 0.5));
     const expected = torchAdamW(ref.p, scaled, ref.m, ref.v, h, [true, false]);
     const norm = adamWInPlace(SPECS, s, new Map(SPECS.map((x, i) => [x.name, grads[i]!])), settings(h, 0.5));
