@@ -13,7 +13,7 @@ import type { Device } from '../src/student/config/trainConfig';
 import { defaultTrainConfig } from '../src/student/config/trainConfig';
 import type { PlannedBatch } from '../src/student/data/order';
 import { Graph, ortTensor } from '../src/student/graph';
-import { gpt2Small, initGpt2Weights } from '../src/student/model';
+import { type Gpt2Config, gpt2Small, initGpt2Weights } from '../src/student/model';
 import { openDeviceSession } from '../src/student/train/device';
 import { TrainSessions, trainParamSpecs } from '../src/student/train/graphs';
 import { LiveState } from '../src/student/train/liveState';
@@ -87,6 +87,18 @@ function torchReference(steps: number, device: Device, log: (line: string) => vo
   return result.tokens_per_s;
 }
 
+/**
+ * A step's model FLOPs as PaLM (Chowdhery et al. 2022, appendix B) and nanoGPT's estimate_mfu count them: 6 per
+ * parameter per token, the position table excluded (a lookup, no multiply), plus 12·n_layer·C·T per token for
+ * q·kᵀ and P·v (2 matmuls × 2 FLOPs × 3 for forward and backward) over the full T × T, as those counts do.
+ * Recomputed attention is work the model does not need, so it is not counted.
+ */
+export function modelFlops(cfg: Gpt2Config, params: number, batch: number, seq: number): number {
+  const tokens = batch * seq;
+  const dense = 6 * (params - cfg.nPositions * cfg.nEmbd) * tokens;
+  return dense + 12 * cfg.nLayer * cfg.nEmbd * seq * tokens;
+}
+
 /** MINIASTROLM_BENCH_DEVICE=cuda|webgpu runs the step on a GPU (the machine's PyTorch then runs on CUDA too). */
 function benchDevice(): Device {
   const device = process.env['MINIASTROLM_BENCH_DEVICE'] ?? 'cpu';
@@ -147,8 +159,7 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
   await sessions.release();
   const stepS = Math.min(...times);
   const tokens = batch * seq;
-  const attention = 6 * cfg.nLayer * batch * seq * seq * cfg.nEmbd; // QK^T and AV, forward + backward
-  const gflops = (6 * params * tokens + attention) / stepS / 1e9;
+  const gflops = modelFlops(cfg, params, batch, seq) / stepS / 1e9;
   const utilisation = gflops / ceiling;
   const rssGiB = process.resourceUsage().maxRSS / 2 ** 20;
   log(

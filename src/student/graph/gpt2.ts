@@ -8,7 +8,7 @@ import './composites/layerNorm';
 import { maskedAttention } from './composites/attention';
 import { geluNew } from './composites/gelu';
 import { layerNorm } from './composites/layerNorm';
-import { maskedSoftmax } from './composites/maskedSoftmax';
+import { maskBias } from './composites/maskedSoftmax';
 import type { DType, Graph, Value } from './ir';
 import { withLora } from './lora';
 import * as o from './ops';
@@ -113,7 +113,7 @@ function attention(
   params: ReadonlyMap<string, Value>,
   prefix: string,
   cfg: Gpt2Shape,
-  mask: Value,
+  bias: Value,
   past: KvPair | undefined,
   recompute: boolean,
 ): { out: Value; present: KvPair } {
@@ -128,9 +128,7 @@ function attention(
   // Scaling q (B·H·T·D values) rather than the scores (B·H·T·S) is cheaper and the same math.
   const qs = o.mul(heads(q!), o.like(x, 1 / Math.sqrt(D)));
   // Recomputing the probabilities in the backward pass trades one more q·kᵀ per layer for not storing them.
-  const y = recompute
-    ? maskedAttention(qs, key, value, mask)
-    : o.matmul(maskedSoftmax(o.matmul(qs, o.transpose(key, [0, 1, 3, 2])), mask), value);
+  const y = maskedAttention(qs, key, value, bias, !recompute);
   const merged = o.reshape(o.transpose(y, [0, 2, 1, 3]), [0, 0, C]);
   return { out: linear(merged, params, `${prefix}.c_proj`), present: { key, value } };
 }
@@ -160,6 +158,8 @@ export function transformer(
   let x = g.scope('embed', () =>
     o.add(o.gather(param(params, 'wte.weight'), inputIds), o.gather(param(params, 'wpe.weight'), queryPos)),
   );
+  // One additive bias [T, P+T] for every layer (0 where allowed, the lowest value where not).
+  const bias = maskBias(mask, x.dtype);
   const eps = cfg.layerNormEpsilon;
   const present: KvPair[] = [];
   for (let i = 0; i < cfg.nLayer; i++) {
@@ -171,7 +171,7 @@ export function transformer(
         params,
         `${h}.attn`,
         cfg,
-        mask,
+        bias,
         past?.[i],
         options.recomputeAttention === true,
       );

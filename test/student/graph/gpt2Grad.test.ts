@@ -16,17 +16,21 @@ const labels = ids.map((row, b) => row.map((id, i) => (i > 0 && i <= b + 1 ? -10
 const batch = { input_ids: idFeed(ids), labels: idFeed(labels) };
 const names = gpt2Params(TINY).map((p) => p.name);
 
-test('float64: every entry of every parameter gradient matches central differences', async (t) => {
-  const session = await openSession(buildLossGraph(TINY, { dtype: 'float64', vocabChunks: 3 }).graph);
-  const started = performance.now();
-  const result = await finiteDifferenceCheck(session, { ...paramFeeds(TINY, params), ...batch }, names);
-  const worst = Object.entries(result.perTensor).sort((a, b) => b[1] - a[1])[0]!;
-  t.diagnostic(
-    `max relative error ${result.maxRelError.toExponential(2)} (${worst[0]}), ${names.length} tensors`,
-  );
-  t.diagnostic(`finite differences took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  assert.ok(result.maxRelError < 1e-7, JSON.stringify(result.perTensor));
-});
+for (const recomputeAttention of [false, true]) {
+  const attention = recomputeAttention ? 'recomputed' : 'stored';
+  test(`float64, attention probabilities ${attention}: every entry of every parameter gradient matches central differences`, async (t) => {
+    const graph = buildLossGraph(TINY, { dtype: 'float64', vocabChunks: 3, recomputeAttention }).graph;
+    const session = await openSession(graph);
+    const started = performance.now();
+    const result = await finiteDifferenceCheck(session, { ...paramFeeds(TINY, params), ...batch }, names);
+    const worst = Object.entries(result.perTensor).sort((a, b) => b[1] - a[1])[0]!;
+    t.diagnostic(
+      `max relative error ${result.maxRelError.toExponential(2)} (${worst[0]}), ${names.length} tensors`,
+    );
+    t.diagnostic(`finite differences took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    assert.ok(result.maxRelError < 1e-7, JSON.stringify(result.perTensor));
+  });
+}
 
 test('float32 gradients agree with float64 ones to 1e-3 relative (per tensor)', async (t) => {
   const out: Record<string, number[]>[] = [];
