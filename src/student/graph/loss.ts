@@ -54,6 +54,12 @@ export interface LossGraphOptions {
   /** LoRA adapters (lora.ts) as extra inputs; gradients are then the adapters' only (the base is frozen). */
   readonly lora?: LoraShape;
   /**
+   * With `lora`: the training dropout probability of the adapters' input (PEFT's lora_dropout). Above 0 the graph
+   * takes a keep mask per targeted module ('<module>.lora_dropout_mask', bool [B, T, in]; lora.ts); 0 or absent
+   * builds exactly the graph without dropout (no mask inputs), as evaluation wants.
+   */
+  readonly loraDropout?: number;
+  /**
    * Adds output 'grad_sq', the sum of squares of every output gradient: clipping's global norm, computed by ORT's
    * threads while the gradients are in cache, so the host optimizer makes one pass over memory, not two.
    */
@@ -82,7 +88,7 @@ export function buildLossBody(
   options: LossGraphOptions,
 ): { loss: Value; count: Value; params: Map<string, Value> } {
   const params = declareParams(g, cfg, options.dtype);
-  if (options.lora) declareLora(g, cfg, options.lora, options.dtype, params);
+  if (options.lora) declareLora(g, cfg, options.lora, options.dtype, params, options.loraDropout ?? 0);
   const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
   const labels = g.input('labels', 'int64', ['B', 'T']);
   const { hidden } = transformer(cfg, params, inputIds, undefined, {
@@ -96,8 +102,9 @@ export function buildLossBody(
 }
 
 /**
- * Inputs: every parameter (HF names), input_ids [B, T], labels [B, T] (and acc.<param> when accumulating).
- * Outputs: loss, token_count (int64), grad.<param> for every parameter (with `lora`: for every adapter).
+ * Inputs: every parameter (HF names), input_ids [B, T], labels [B, T] (and acc.<param> when accumulating; the
+ * LoRA dropout masks with `loraDropout`). Outputs: loss, token_count (int64), grad.<param> for every parameter
+ * (with `lora`: for every adapter).
  */
 export function buildLossGraph(cfg: Gpt2Shape, options: LossGraphOptions): LossGraph {
   const g = new Graph('gpt2_loss');

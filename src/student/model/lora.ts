@@ -23,6 +23,11 @@ export interface LoraSettings {
   alpha: number;
   /** PEFT's target_modules (suffix match on module names): c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj. */
   targets: string[];
+  /**
+   * PEFT's lora_dropout: the training run's dropout on the adapters' input (absent: 0). Written to
+   * adapter_config.json as a record; reading and merging adapters ignore it (dropout is off outside training).
+   */
+  dropout?: number;
 }
 
 export interface LoraAdapters {
@@ -59,7 +64,7 @@ export function peftAdapterConfig(settings: LoraSettings, baseModel: string | nu
     layers_pattern: null,
     layers_to_transform: null,
     lora_alpha: settings.alpha,
-    lora_dropout: 0,
+    lora_dropout: settings.dropout ?? 0,
     modules_to_save: null,
     peft_type: 'LORA',
     r: settings.rank,

@@ -15,8 +15,8 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
-/** The murmur3 finaliser: spreads every input bit over the output. */
-function mix32(x: number): number {
+/** The murmur3 finaliser: spreads every input bit over the output (a bijection on 32-bit integers). */
+export function mix32(x: number): number {
   let z = x >>> 0;
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
@@ -86,6 +86,42 @@ export class Xoshiro128 {
   /** Uniform in [0, 1) with 32 bits of resolution. */
   nextFloat(): number {
     return this.nextU32() / TWO_32;
+  }
+
+  /**
+   * Bernoulli keep flags: out[i] = 0 (dropped) when the i-th draw u (nextU32) has u / 2^32 < `dropProbability`,
+   * else 1: one draw per element, so each element is dropped with probability ceil(p·2^32) / 2^32 (within 2^-32
+   * of p), independently. Inlined like fillNormal, on int32 values only: LoRA dropout draws ~10^8 flags a step.
+   */
+  fillKeepMask(out: Uint8Array, dropProbability: number): void {
+    if (!(dropProbability >= 0 && dropProbability < 1)) {
+      throw new RangeError(`fillKeepMask: drop probability ${dropProbability} is not in [0, 1)`);
+    }
+    // u < ceil(p·2^32) ⟺ u / 2^32 < p for integer u (p·2^32 is exact; capped at 2^32 - 1 for p within 2^-32
+    // of 1); compared as signed int32 after flipping the top bit of both sides, so no value leaves V8's int32
+    // representation (uint32 values above 2^31 would be doubles: 2x slower).
+    const threshold = (Math.min(Math.ceil(dropProbability * TWO_32), TWO_32 - 1) - 2147483648) | 0;
+    let a = this.a | 0;
+    let b = this.b | 0;
+    let c = this.c | 0;
+    let d = this.d | 0;
+    const n = out.length;
+    for (let i = 0; i < n; i++) {
+      const m = Math.imul(b, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9) ^ -2147483648;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      out[i] = r >= threshold ? 1 : 0;
+    }
+    this.a = a >>> 0;
+    this.b = b >>> 0;
+    this.c = c >>> 0;
+    this.d = d >>> 0;
   }
 
   /** Fills `out` with N(0, std²) draws (rounded to float32). */

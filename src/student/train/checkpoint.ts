@@ -57,7 +57,10 @@ export interface TrainerState {
   /** sha256 of the trajectory settings (runConfig.ts), and the settings themselves for a readable refusal. */
   configHash: string;
   trajectoryConfig: Record<string, unknown>;
-  /** Training draws no random numbers (no dropout): nothing to restore. Kept explicit for future use. */
+  /**
+   * No generator state to restore: LoRA dropout's masks, the only random draws, are a pure function of (seed,
+   * step, micro-batch, layer, module) (loraDropout.ts). Kept explicit for future use.
+   */
   rng: null;
   promptTemplate: string;
   maxSeqLen: number;

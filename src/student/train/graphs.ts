@@ -4,10 +4,13 @@
  * a forward-only summed loss for evaluation. The config's `optimizer.noDecay` decides which parameters decay
  * (the graph layer's default is the same rule with the shipped list; a different list builds the same fused step
  * with other flags). A LoRA run's graphs (TrainSessions with `adapters`) train only the adapters of graph/lora.ts;
- * the base weights are inputs fed the same tensors every run, with no gradient and no optimizer state.
+ * the base weights are inputs fed the same tensors every run, with no gradient and no optimizer state. With LoRA
+ * dropout the training graphs (fused step, gradients, micro-batches) also take the adapters' keep masks, which
+ * the sessions draw for each micro-batch (dropoutFeeds); the evaluation graph never has them (no dropout in eval).
  */
 import type * as ort from 'onnxruntime-node';
 import { appliesWeightDecay, type Device } from '../config/trainConfig';
+import type { Batch } from '../data/collator';
 import { gradients } from '../graph/autodiff';
 import { type Gpt2Shape, gpt2Params, type ParamSpec } from '../graph/gpt2';
 import { Graph, type Value } from '../graph/ir';
@@ -18,6 +21,7 @@ import { adamW, buildAdamWGraph, buildTrainStepGraph, HYPERPARAMETERS } from '..
 import { type DeviceSessionOptions, openDeviceSession } from './device';
 import { DeviceCopier, releaseDeviceTensors } from './deviceTensors';
 import { stateOutputNames } from './liveState';
+import { LoraDropoutMasks } from './loraDropout';
 import type { TensorMap } from './state';
 
 const DTYPE = 'float32';
@@ -29,15 +33,17 @@ export function trainParamSpecs(cfg: Gpt2Shape, noDecay: readonly string[]): Par
 
 /**
  * buildTrainStepGraph with the decay flags of `specs`: the graph layer's own builder when they agree with its
- * defaults, else the same composition (loss body, gradients, AdamW) with these flags.
+ * defaults, else the same composition (loss body, gradients, AdamW) with these flags. `loraDropout` > 0 adds the
+ * LoRA keep-mask inputs (LossGraphOptions.loraDropout).
  */
 export function buildFusedStepGraph(
   cfg: Gpt2Shape,
   specs: readonly ParamSpec[],
   lora?: LoraShape,
   recomputeAttention = false,
+  loraDropout = 0,
 ): Graph {
-  if (lora) return buildCustomStepGraph(cfg, specs, lora, recomputeAttention);
+  if (lora) return buildCustomStepGraph(cfg, specs, lora, recomputeAttention, loraDropout);
   const defaults = gpt2Params(cfg);
   if (specs.every((s, i) => s.name === defaults[i]?.name && s.decay === defaults[i]?.decay)) {
     return buildTrainStepGraph(cfg, { dtype: DTYPE, recomputeAttention });
@@ -54,13 +60,14 @@ export function buildCustomStepGraph(
   specs: readonly ParamSpec[],
   lora?: LoraShape,
   recomputeAttention = false,
+  loraDropout = 0,
 ): Graph {
   const g = new Graph('gpt2_train_step');
   const { loss, count, params } = buildLossBody(g, cfg, {
     dtype: DTYPE,
     reduction: 'mean',
     recomputeAttention,
-    ...(lora ? { lora } : {}),
+    ...(lora ? { lora, loraDropout } : {}),
   });
   const values = specs.map((s) => params.get(s.name)!);
   const grads = gradients(loss, values);
@@ -100,6 +107,8 @@ export interface StepGraphChoices {
 export interface FrozenBase {
   readonly lora: LoraShape;
   readonly weights: TensorMap;
+  /** lora.dropout and the run seed its masks derive from (loraDropout.ts); absent or rate 0: no dropout. */
+  readonly dropout?: { readonly rate: number; readonly seed: number };
 }
 
 /**
@@ -116,6 +125,9 @@ export class TrainSessions {
    */
   readonly hostOptimizer: boolean;
   private readonly lora: LoraShape | undefined;
+  /** The training graphs' dropout probability (0: built exactly as without dropout) and its mask source. */
+  private readonly loraDropout: number;
+  private readonly masks: LoraDropoutMasks | undefined;
   private readonly frozenHost: Record<string, ort.Tensor> = {};
   private frozen: Promise<Record<string, ort.Tensor>> | undefined;
 
@@ -128,6 +140,12 @@ export class TrainSessions {
     readonly choices: StepGraphChoices = {},
   ) {
     this.lora = adapters?.lora;
+    const dropout = adapters?.dropout;
+    this.loraDropout = dropout && dropout.rate > 0 ? dropout.rate : 0;
+    this.masks =
+      adapters && dropout && this.loraDropout > 0
+        ? new LoraDropoutMasks(cfg, adapters.lora, dropout.rate, dropout.seed)
+        : undefined;
     this.copier = new DeviceCopier(device);
     this.hostOptimizer = device === 'cpu' && choices.graphOptimizer !== true;
     if (adapters) {
@@ -135,6 +153,14 @@ export class TrainSessions {
         this.frozenHost[p.name] = ortTensor(DTYPE, adapters.weights.get(p.name)!, p.shape);
       }
     }
+  }
+
+  /**
+   * The LoRA dropout masks of micro-batch `micro` (0-based) of 1-based step `step` ({} without dropout): host
+   * tensors on every device (ORT copies them in), valid until the next call.
+   */
+  dropoutFeeds(step: number, micro: number, batch: Batch): Record<string, ort.Tensor> {
+    return this.masks ? this.masks.feeds(step, micro, batch.batchSize, batch.seqLen) : {};
   }
 
   /** Feeds of the frozen base weights (LoRA), uploaded to the GPU once where the device keeps memory; {} else. */
@@ -168,7 +194,14 @@ export class TrainSessions {
   fused(): Promise<ort.InferenceSession> {
     return this.get(
       'fused',
-      () => buildFusedStepGraph(this.cfg, this.specs, this.lora, this.choices.recomputeAttention === true),
+      () =>
+        buildFusedStepGraph(
+          this.cfg,
+          this.specs,
+          this.lora,
+          this.choices.recomputeAttention === true,
+          this.loraDropout,
+        ),
       stateOutputNames(this.specs),
     );
   }
@@ -183,7 +216,7 @@ export class TrainSessions {
           reduction: 'mean',
           gradSquares: true,
           recomputeAttention: this.choices.recomputeAttention === true,
-          ...(this.lora ? { lora: this.lora } : {}),
+          ...(this.lora ? { lora: this.lora, loraDropout: this.loraDropout } : {}),
         }).graph,
     );
   }
@@ -198,7 +231,7 @@ export class TrainSessions {
           reduction: 'sum',
           accumulate,
           recomputeAttention: this.choices.recomputeAttention === true,
-          ...(this.lora ? { lora: this.lora } : {}),
+          ...(this.lora ? { lora: this.lora, loraDropout: this.loraDropout } : {}),
         }).graph,
       this.specs.map((s) => `grad.${s.name}`),
     );

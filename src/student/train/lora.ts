@@ -2,8 +2,9 @@
  * What a LoRA run (lora.enabled) changes in training: the trainable parameters are the adapters of graph/lora.ts
  * (A [in, r] from a seeded kaiming-uniform, B = 0, so step 0 is the base model exactly, as PEFT initialises
  * them), the base weights are frozen graph inputs (no gradients, no AdamW moments: the memory win), and a
- * checkpoint holds the base model plus the adapters (PEFT layout, model/lora.ts) and their moments. A resume must
- * continue the same kind of run with the same adapters; anything else is refused by name.
+ * checkpoint holds the base model plus the adapters (PEFT layout, model/lora.ts) and their moments. With
+ * lora.dropout p > 0 the training steps drop the adapters' inputs with seeded masks (loraDropout.ts). A resume
+ * must continue the same kind of run with the same adapters and dropout; anything else is refused by name.
  */
 import { MiniAstroError } from '../../core/errors';
 import { appliesWeightDecay, type TrainConfig } from '../config/trainConfig';
@@ -16,20 +17,20 @@ import type { Gpt2Weights } from '../model/weights';
 import type { LoadedCheckpoint, TrainerState } from './checkpoint';
 import { elementsOf, type TensorMap, weightsOf } from './state';
 
-/** The run's adapter settings, or null for full fine-tuning. Refuses what is not implemented (dropout). */
+/** The run's adapter settings (with its dropout probability), or null for full fine-tuning. */
 export function loraOf(config: TrainConfig): LoraSettings | null {
   const l = config.lora;
   if (!l.enabled) return null;
-  if (l.dropout > 0) {
+  // The YAML reader caps it at 0.9; a config built in code gets the same check (p = 1 would divide by zero).
+  if (!(l.dropout >= 0 && l.dropout < 1)) {
     throw new MiniAstroError(
       'usage',
-      `lora.dropout ${l.dropout} is not supported: LoRA runs here use no dropout, so a step is deterministic and ` +
-        'a resumed run repeats an uninterrupted one bit for bit.',
-      'Set lora.dropout: 0 (regularise with optimizer.weightDecay or a smaller lora.rank instead).',
+      `lora.dropout ${l.dropout} is not a dropout probability in [0, 1).`,
+      'Set lora.dropout: 0 for no dropout, or a small probability such as 0.05 or 0.1 (as PEFT configs use).',
     );
   }
   targetedModules(l.targets);
-  return { rank: l.rank, alpha: l.alpha, targets: [...l.targets] };
+  return { rank: l.rank, alpha: l.alpha, targets: [...l.targets], dropout: l.dropout };
 }
 
 /** The adapters with the config's decay rule (names like h.0.attn.c_attn.lora_A decay unless listed). */
@@ -59,7 +60,11 @@ export function tensorMapOf(weights: Gpt2Weights): TensorMap {
   return new Map([...weights].map(([name, t]) => [name, t.data]));
 }
 
-const describe = (l: LoraSettings) => `rank ${l.rank}, alpha ${l.alpha}, targets [${l.targets.join(', ')}]`;
+/** A checkpoint written before dropout existed recorded none: it trained with 0. */
+const dropoutOf = (l: LoraSettings) => l.dropout ?? 0;
+
+const describe = (l: LoraSettings, withDropout = dropoutOf(l) > 0) =>
+  `rank ${l.rank}, alpha ${l.alpha}, targets [${l.targets.join(', ')}]${withDropout ? `, dropout ${dropoutOf(l)}` : ''}`;
 
 /** Why `config` cannot resume the checkpoint `dir` (saved with `saved`), or null when the LoRA side agrees. */
 export function loraResumeMismatch(
@@ -69,7 +74,12 @@ export function loraResumeMismatch(
 ): MiniAstroError | null {
   const before = saved.lora ?? null;
   const now = config.lora.enabled
-    ? { rank: config.lora.rank, alpha: config.lora.alpha, targets: [...config.lora.targets] }
+    ? {
+        rank: config.lora.rank,
+        alpha: config.lora.alpha,
+        targets: [...config.lora.targets],
+        dropout: config.lora.dropout,
+      }
     : null;
   const start = `a new run in another --out folder with model.init: ${dir}`;
   if (before && !now) {
@@ -88,10 +98,14 @@ export function loraResumeMismatch(
       `Set lora.enabled: false to resume it, or train LoRA adapters on its weights: start ${start}.`,
     );
   }
-  if (before && now && describe(before) !== describe(now)) {
+  // Dropout is part of the adapters' identity here: another p draws other masks, so the continuation would not
+  // be the run the checkpoint belongs to (the same reason any trajectory setting must match).
+  if (before && now && describe(before, true) !== describe(now, true)) {
+    const withDropout = dropoutOf(before) > 0 || dropoutOf(now) > 0;
     return new MiniAstroError(
       'usage',
-      `Cannot resume ${dir}: its LoRA adapters are ${describe(before)}; the config asks for ${describe(now)}.`,
+      `Cannot resume ${dir}: its LoRA adapters are ${describe(before, withDropout)}; the config asks for ` +
+        `${describe(now, withDropout)}.`,
       `Resume with the adapters' settings, or start ${start} (the adapters are merged into its weights).`,
     );
   }

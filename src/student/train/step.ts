@@ -8,6 +8,8 @@
  * step optimises the mean over every token in it, however the tokens fall into micro-batches. The state goes in
  * and comes out as a LiveState: on a GPU that keeps device memory (see liveState.ts), the weights, moments and
  * accumulated gradients never leave it; each input state is released once the run that consumed it is done.
+ * A LoRA run with dropout feeds every micro-batch its keep masks, a function of (seed, step, micro-batch index)
+ * (graphs.ts dropoutFeeds), so a step stays a pure function of its inputs.
  */
 import type * as ort from 'onnxruntime-node';
 import type { TrainConfig } from '../config/trainConfig';
@@ -76,6 +78,7 @@ async function fusedStep(
   specs: readonly ParamSpec[],
   state: LiveState,
   hyper: Record<string, ort.Tensor>,
+  step: number,
   batches: Iterator<PlannedBatch>,
 ): Promise<StepResult> {
   const planned = nextBatch(batches);
@@ -86,6 +89,7 @@ async function fusedStep(
     ...state.momentFeeds(),
     ...hyper,
     ...batchFeeds(planned.batch),
+    ...sessions.dropoutFeeds(step, 0, planned.batch),
   });
   return {
     state: LiveState.fromOutputs(specs, out),
@@ -107,13 +111,14 @@ interface GradientPass {
 }
 
 /**
- * Runs K micro-batches, each adding its gradients to the previous ones' (acc.<param> in, grad.<param> out);
- * a lone batch (K = 1) runs on `single`. Superseded device gradients are freed as it goes.
+ * Runs K micro-batches of 1-based step `step`, each adding its gradients to the previous ones' (acc.<param> in,
+ * grad.<param> out); a lone batch (K = 1) runs on `single`. Superseded device gradients are freed as it goes.
  */
 async function gradientPass(
   sessions: TrainSessions,
   specs: readonly ParamSpec[],
   weights: Record<string, ort.Tensor>,
+  step: number,
   batches: Iterator<PlannedBatch>,
   microBatches: number,
   single: () => Promise<ort.InferenceSession>,
@@ -127,7 +132,12 @@ async function gradientPass(
   for (let k = 0; k < microBatches; k++) {
     if (k > 0) last = nextBatch(batches);
     const session = microBatches === 1 ? await single() : await sessions.micro(k > 0);
-    out = await session.run({ ...weights, ...acc, ...batchFeeds(last.batch) });
+    out = await session.run({
+      ...weights,
+      ...acc,
+      ...batchFeeds(last.batch),
+      ...sessions.dropoutFeeds(step, k, last.batch),
+    });
     lossSum += scalarOf(out['loss'], 'loss');
     supervised += scalarOf(out['token_count'], 'token_count');
     tokens += realTokens(last.batch);
@@ -143,11 +153,12 @@ async function accumulatedStep(
   specs: readonly ParamSpec[],
   state: LiveState,
   hyper: Record<string, ort.Tensor>,
+  step: number,
   batches: Iterator<PlannedBatch>,
   microBatches: number,
 ): Promise<StepResult> {
   const weights = { ...state.paramFeeds(), ...(await sessions.frozenFeeds()) };
-  const pass = await gradientPass(sessions, specs, weights, batches, microBatches, () =>
+  const pass = await gradientPass(sessions, specs, weights, step, batches, microBatches, () =>
     sessions.micro(false),
   );
   const grads: Record<string, ort.Tensor> = {};
@@ -188,6 +199,7 @@ async function hostStep(
     sessions,
     specs,
     weights,
+    hyper.step,
     batches,
     microBatches,
     () => sessions.gradients(),
@@ -233,8 +245,8 @@ export async function trainStep(
   const feeds = hyperFeeds(hyper.config, hyper.lr, hyper.step);
   const result =
     microBatches === 1
-      ? await fusedStep(sessions, specs, state, feeds, batches)
-      : await accumulatedStep(sessions, specs, state, feeds, batches, microBatches);
+      ? await fusedStep(sessions, specs, state, feeds, hyper.step, batches)
+      : await accumulatedStep(sessions, specs, state, feeds, hyper.step, batches, microBatches);
   state.release();
   return result;
 }

@@ -2,8 +2,9 @@
  * The training loop. Design goal: a run is a pure function of (config, data, initial weights), so that stopping
  * anywhere and resuming gives the same weights bit for bit. Everything a step depends on is either in the
  * checkpoint (weights, AdamW moments, step, data position) or recomputed from the config (the learning rate from
- * the step, the batches from the data position); nothing random is drawn (no dropout). With lora.enabled only
- * the adapters of lora.ts train, over frozen base weights.
+ * the step, the batches from the data position). The only randomness, LoRA dropout's masks, is recomputed too: a
+ * pure function of (seed, step, micro-batch, layer, module), see loraDropout.ts. With lora.enabled only the
+ * adapters of lora.ts train, over frozen base weights.
  *
  * One step is `gradAccumSteps` micro-batches (step.ts runs it). The loop owns no I/O policy: it reports through an
  * injected event sink, asks an injected `shouldStop` between steps (then checkpoints and returns 'interrupted'),
@@ -141,7 +142,10 @@ class TrainingRun {
     const shapes = new Map(specs.map((s) => [s.name, s.shape]));
     let state = LiveState.fromHost(specs, origin.state);
     this.live = state;
-    const frozen = lora && origin.frozen ? { lora, weights: origin.frozen } : undefined;
+    const frozen =
+      lora && origin.frozen
+        ? { lora, weights: origin.frozen, dropout: { rate: lora.dropout ?? 0, seed: config.seed } }
+        : undefined;
     const base = frozen ? weightsOf(trainParamSpecs(gpt2, noDecay), frozen.weights) : null;
     this.sessions = new TrainSessions(
       gpt2,

@@ -128,3 +128,10 @@ test('the same with LoRA adapters (the frozen base uploaded once)', async (t) =>
   if (await webgpuError()) return t.skip('no WebGPU adapter here');
   await compareWithCpu(t, { lora: { enabled: true, rank: 4, alpha: 8 } });
 });
+
+test('the same with LoRA dropout (host-drawn bool masks fed to the GPU), fused and accumulated', async (t) => {
+  if (await webgpuError()) return t.skip('no WebGPU adapter here');
+  const lora = { enabled: true, rank: 4, alpha: 8, dropout: 0.1 };
+  await compareWithCpu(t, { lora });
+  await compareWithCpu(t, { lora, batchSize: 1, gradAccumSteps: 2 });
+});
