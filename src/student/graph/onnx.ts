@@ -129,8 +129,11 @@ export function toOnnx(graph: Graph, options: EmitOptions = {}): Uint8Array {
   const opset = options.opset ?? 17;
   const g = lower(graph);
   const writer = new NodeWriter(opset);
-  for (const node of liveNodes(g)) writer.write(node);
-  const initializer = [...g.initializers].map(([v, t]) => tensorMsg(t, v.name));
+  const live = liveNodes(g);
+  for (const node of live) writer.write(node);
+  // Constants only dead nodes read are left out too (ORT would warn that it removed them).
+  const used = new Set<Value>([...live.flatMap((n) => n.inputs), ...g.outputs]);
+  const initializer = [...g.initializers].filter(([v]) => used.has(v)).map(([v, t]) => tensorMsg(t, v.name));
   const info = (v: Value) => valueInfo(v.name, v.dtype, v.shape);
   const model = {
     irVersion: IR_VERSION[opset],

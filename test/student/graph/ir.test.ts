@@ -109,6 +109,24 @@ test('emitted model declares the opset, IR version 8 and symbolic dims as dim_pa
   }
 });
 
+test('only nodes an output depends on are emitted, with only the constants they read', () => {
+  const g = new Graph('m');
+  const x = g.input('x', 'float32', [3]);
+  o.mul(x, g.constant('float32', [7, 8, 9])); // left unused, as autodiff leaves values
+  g.output(o.add(x, g.constant('float32', [1, 2, 3])), 'y');
+  const model = ModelProto.toObject(ModelProto.decode(toOnnx(g)), { longs: Number }) as {
+    graph: { node: { opType: string; input: string[] }[]; initializer: { name: string }[] };
+  };
+  assert.deepEqual(
+    model.graph.node.map((n) => n.opType),
+    ['Add'],
+  );
+  assert.deepEqual(
+    model.graph.initializer.map((t) => t.name),
+    [model.graph.node[0]!.input[1]],
+  );
+});
+
 test('Slice gradients on a symbolic axis pad from the runtime length', async () => {
   // loss = Σ x[:, -2:]² + Σ x[:, :2]³, for x [B, T] with T unknown at build time (T ≥ 2).
   const g = new Graph();
