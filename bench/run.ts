@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BenchResult, runIngestBench } from './ingest.bench';
+import { relaunchedWithTrainingMalloc } from './relaunch';
 import { runSuperviseBench } from './supervise.bench';
 import { runTrainBench } from './train.bench';
 
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
   writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (!relaunchedWithTrainingMalloc())
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });

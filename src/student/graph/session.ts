@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import type { DType, Graph, TensorData } from './ir';
 import { type Opset, toOnnx } from './onnx';
+import { cpuThreads } from './threads';
 
 export interface SessionOptions {
   readonly opset?: Opset;
@@ -25,7 +26,7 @@ export async function openModel(
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.optimization ?? 'extended',
   };
-  if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
+  sessionOptions.intraOpNumThreads = options.intraOpThreads ?? cpuThreads();
   return ort.InferenceSession.create(bytes, sessionOptions);
 }
 

@@ -5,6 +5,7 @@
  * a time, and greedy decoding of one sequence needs no padding.
  */
 import * as ort from 'onnxruntime-node';
+import { cpuThreads } from '../graph/threads';
 import type { Gpt2Config } from '../model';
 import { pastName, presentName } from './graph';
 
@@ -31,7 +32,7 @@ export function sessionOptions(options: KvModelOptions = {}): ort.InferenceSessi
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.optimization ?? 'extended',
   };
-  if (options.intraOpThreads !== undefined) o.intraOpNumThreads = options.intraOpThreads;
+  o.intraOpNumThreads = options.intraOpThreads ?? cpuThreads();
   return o;
 }
 

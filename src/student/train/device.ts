@@ -15,6 +15,7 @@ import type { Device } from '../config/trainConfig';
 import { Graph } from '../graph/ir';
 import { toOnnx } from '../graph/onnx';
 import * as o from '../graph/ops';
+import { cpuThreads } from '../graph/threads';
 
 export interface DeviceSessionOptions {
   /** Threads for one operator; default ONNX Runtime's (the physical cores). */
@@ -99,7 +100,7 @@ export async function openDeviceModel(
     // MINIASTROLM_ORT_LOG_LEVEL=1 shows them (0 verbose, 1 info, 2 warning) when placing a graph on a device.
     logSeverityLevel: ortLogLevel(),
   };
-  if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
+  sessionOptions.intraOpNumThreads = options.intraOpThreads ?? cpuThreads();
   if (device === 'webgpu' && options.resident && options.resident.length > 0) {
     sessionOptions.preferredOutputLocation = Object.fromEntries(
       options.resident.map((name) => [name, 'gpu-buffer' as const]),

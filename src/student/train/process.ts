@@ -18,6 +18,7 @@ import { type ErrorKind, MiniAstroError } from '../../core/errors';
 import type { TrainConfig } from '../config/trainConfig';
 import type { DoneEvent, ErrorEvent, TrainEvent } from './events';
 import { rssMb } from './events';
+import { trainingProcessEnv } from './mallocEnv';
 import type { TrainRequest } from './runConfig';
 import type { TrainOutcome } from './trainer';
 
@@ -195,7 +196,7 @@ export function forkTraining(request: TrainRequest, options: ForkOptions): Forke
   const child = fork(options.script, [JSON.stringify(request)], {
     ...(options.nodePath ? { execPath: options.nodePath } : {}),
     ...(request.cwd ? { cwd: request.cwd } : {}),
-    env: options.env ?? process.env,
+    env: trainingProcessEnv(options.env ?? process.env),
     // The worker is plain JavaScript: never inherit loaders such as --import tsx from this process.
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -18,6 +18,7 @@ import type { TrainConfig } from '../config/trainConfig';
 import { dataOptionsFrom, type LoadedExamples, loadExamples } from '../data/dataset';
 import { BatchLoader } from '../data/order';
 import { PromptFormat, promptTemplate } from '../data/template';
+import { cpuThreads } from '../graph/threads';
 import type { HubOptions } from '../model/hub';
 import { defaultTokenizer } from '../tokenizer';
 import {
@@ -151,7 +152,7 @@ class TrainingRun {
       gpt2,
       specs,
       config.device,
-      options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads },
+      { intraOpThreads: options.intraOpThreads ?? cpuThreads(config.threads) },
       frozen,
       {
         recomputeAttention: config.recomputeAttention,

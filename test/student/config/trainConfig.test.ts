@@ -83,6 +83,8 @@ test('unknown keys, wrong types and contradictions are named by their path', () 
     [{ lora: { targets: [] } }, /lora\.targets: expected at least one module/],
     [{ maxSteps: 0 }, /maxSteps: expected an integer >= 1/],
     [{ keepCheckpoints: 0 }, /keepCheckpoints: expected an integer >= 1/],
+    [{ threads: -1 }, /threads: expected an integer >= 0/],
+    [{ threads: 1.5 }, /threads: expected an integer >= 0/],
     [['a'], /student_train\.yaml: expected a mapping/],
   ];
   for (const [input, message] of cases) {
