@@ -22,6 +22,7 @@ checkpoint and exits 130; run the same command with --resume to continue (bit-id
   --out DIR          output folder, overrides outputDir
   --max-steps N      optimizer steps, overrides maxSteps
   --device D         cpu | cuda | webgpu, overrides device
+  --threads N        ONNX Runtime CPU threads, overrides threads (0: one per physical core)
   --stop-at-step N   checkpoint and stop (resumable) once N steps are done
   --json             one JSON event per line on stdout ({"type":"start"|"step"|"eval"|"checkpoint"|
                      "heartbeat"|"note"|"done"|"error", ...}); the last line is "done" or "error"
@@ -38,6 +39,7 @@ checkpoint and exits 130; run the same command with --resume to continue (bit-id
         out: { type: 'string' },
         'max-steps': { type: 'string' },
         device: { type: 'string' },
+        threads: { type: 'string' },
         'stop-at-step': { type: 'string' },
       },
       'train',
@@ -51,6 +53,7 @@ checkpoint and exits 130; run the same command with --resume to continue (bit-id
       overrides.maxSteps = intOption(values['max-steps'], 'max-steps', 1, 1);
     if (values.device !== undefined)
       overrides.device = choiceOption(values.device, 'device', ['cpu', 'cuda', 'webgpu'] as const, 'cpu');
+    if (values.threads !== undefined) overrides.threads = intOption(values.threads, 'threads', 0, 0);
     const stopAtStep =
       values['stop-at-step'] === undefined
         ? undefined

@@ -14,6 +14,8 @@ export interface StartEvent {
   /** The checkpoint folder resumed from, or null for a fresh start. */
   resumedFrom: string | null;
   device: string;
+  /** ONNX Runtime's CPU threads (on a GPU device: for the nodes it keeps on the CPU). */
+  threads: number;
   /** Model source: scratch, gpt2 or the folder. */
   init: string;
   parameters: number;
@@ -141,7 +143,7 @@ export function describeTrainEvent(event: TrainEvent): string | null {
       return (
         `${event.resumedFrom ? `Resuming from ${event.resumedFrom} at step ${event.step}` : 'Starting'}: ` +
         `${event.totalSteps} steps, ${(event.parameters / 1e6).toFixed(1)}M parameters (${event.init}) on ` +
-        `${event.device}, ${event.trainExamples} training / ${event.evalExamples} eval examples, batch ` +
+        `${event.device} (${event.threads} CPU thread${event.threads === 1 ? '' : 's'}), ${event.trainExamples} training / ${event.evalExamples} eval examples, batch ` +
         `${event.batchSize} × ${event.gradAccumSteps}; checkpoints in ${event.outputDir}`
       );
     case 'step':

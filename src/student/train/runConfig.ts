@@ -17,6 +17,8 @@ export interface TrainOverrides {
   outputDir?: string;
   maxSteps?: number;
   device?: Device;
+  /** ONNX Runtime CPU threads (0: one per physical core). */
+  threads?: number;
 }
 
 /** Everything a training process needs to start (serialisable: it crosses process and thread boundaries). */
@@ -62,6 +64,7 @@ export function applyOverrides(config: TrainConfig, overrides: TrainOverrides = 
     maxSteps: overrides.maxSteps ?? config.maxSteps,
     outputDir: abs(overrides.outputDir ?? config.outputDir),
     device: overrides.device ?? config.device,
+    threads: overrides.threads ?? config.threads,
   } satisfies TrainConfig;
 }
 

@@ -148,11 +148,12 @@ class TrainingRun {
         ? { lora, weights: origin.frozen, dropout: { rate: lora.dropout ?? 0, seed: config.seed } }
         : undefined;
     const base = frozen ? weightsOf(trainParamSpecs(gpt2, noDecay), frozen.weights) : null;
+    const threads = options.intraOpThreads ?? cpuThreads(config.threads);
     this.sessions = new TrainSessions(
       gpt2,
       specs,
       config.device,
-      { intraOpThreads: options.intraOpThreads ?? cpuThreads(config.threads) },
+      { intraOpThreads: threads },
       frozen,
       {
         recomputeAttention: config.recomputeAttention,
@@ -170,6 +171,7 @@ class TrainingRun {
       totalSteps,
       resumedFrom: resumedFrom?.dir ?? null,
       device: config.device,
+      threads,
       init,
       parameters: parameterTotal(specs),
       trainExamples: train.examples.length,

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { cpuThreads } from '../../../src/student/graph/threads';
 import { checkpointDir, DONE_FILE, latestCheckpoint } from '../../../src/student/train/checkpoint';
 import type { TrainEvent } from '../../../src/student/train/events';
 import { forkTraining, trainInThread } from '../../../src/student/train/process';
@@ -174,4 +175,21 @@ test('trainInThread from the TypeScript sources (worker thread under tsx)', asyn
     seen.filter((e) => e.type !== 'note').map((e) => e.type),
     ['start', 'step', 'step', 'eval', 'checkpoint', 'done'],
   );
+});
+
+test('`train --threads N` sets ONNX Runtime CPU threads; by default one per physical core, reported at start', async (t) => {
+  const root = tempDir(t);
+  const run = { maxSteps: 1, checkpointEvery: 1, evalEvery: 0 };
+  const threadsOf = async (extra: string[], out: string) => {
+    const yaml = writeTinyYaml(root, path.join(root, out), run);
+    const result = await runCli(['train', '--config', yaml, '--json', ...extra]);
+    assert.equal(result.code, 0, result.stderr);
+    const start = events(result.stdout).find((e) => e.type === 'start');
+    return start?.type === 'start' ? start.threads : undefined;
+  };
+  assert.equal(await threadsOf(['--threads', '1'], 'one'), 1);
+  assert.equal(await threadsOf([], 'default'), cpuThreads());
+  const bad = await runCli(['train', '--threads', 'many']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--threads must be an integer ≥ 0; got "many"/);
 });
