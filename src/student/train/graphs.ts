@@ -17,7 +17,9 @@ import { Graph, type Value } from '../graph/ir';
 import type { LoraShape } from '../graph/lora';
 import { buildLossBody, buildLossGraph } from '../graph/loss';
 import { ortTensor } from '../graph/session';
+import { cpuThreads } from '../graph/threads';
 import { adamW, buildAdamWGraph, buildTrainStepGraph, HYPERPARAMETERS } from '../graph/train_step';
+import { AdamWPool } from './adamWPool';
 import { type DeviceSessionOptions, openDeviceSession } from './device';
 import { DeviceCopier, releaseDeviceTensors } from './deviceTensors';
 import { stateOutputNames } from './liveState';
@@ -130,6 +132,7 @@ export class TrainSessions {
   private readonly masks: LoraDropoutMasks | undefined;
   private readonly frozenHost: Record<string, ort.Tensor> = {};
   private frozen: Promise<Record<string, ort.Tensor>> | undefined;
+  private pool: AdamWPool | undefined;
 
   constructor(
     readonly cfg: Gpt2Shape,
@@ -161,6 +164,12 @@ export class TrainSessions {
    */
   dropoutFeeds(step: number, micro: number, batch: Batch): Record<string, ort.Tensor> {
     return this.masks ? this.masks.feeds(step, micro, batch.batchSize, batch.seqLen) : {};
+  }
+
+  /** The host optimizer's threads (CPU): as many lanes as ONNX Runtime has threads, idle while AdamW runs. */
+  adamWPool(): AdamWPool {
+    this.pool ??= new AdamWPool(this.options.intraOpThreads ?? cpuThreads());
+    return this.pool;
   }
 
   /** Feeds of the frozen base weights (LoRA), uploaded to the GPU once where the device keeps memory; {} else. */
@@ -251,5 +260,7 @@ export class TrainSessions {
     for (const s of sessions) await (await s).release();
     if (this.frozen) releaseDeviceTensors(Object.values(await this.frozen));
     await this.copier.release();
+    await this.pool?.close();
+    this.pool = undefined;
   }
 }

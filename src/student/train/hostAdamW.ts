@@ -40,6 +40,70 @@ export function gradientNorm(grads: ReadonlyMap<string, Float32Array>, scale: nu
   return Math.sqrt(squares) * Math.abs(scale);
 }
 
+/** One step's AdamW coefficients, shared by every tensor (decay is per tensor). Plain data: it crosses threads. */
+export interface AdamWCoefficients {
+  /** gradScale times the clipping factor. */
+  readonly scale: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly stepSize: number;
+  readonly invSqrtBc2: number;
+  readonly eps: number;
+}
+
+/** Clips (from the gradient norm) and folds the bias corrections; returns the norm the step reports too. */
+export function adamWCoefficients(
+  grads: ReadonlyMap<string, Float32Array>,
+  s: AdamWSettings,
+): { norm: number; c: AdamWCoefficients } {
+  const norm =
+    s.gradSquares === undefined
+      ? gradientNorm(grads, s.gradScale)
+      : Math.sqrt(s.gradSquares) * Math.abs(s.gradScale);
+  const clip = s.maxGradNorm > 0 ? Math.min(1, s.maxGradNorm / (norm + CLIP_EPS)) : 1;
+  return {
+    norm,
+    c: {
+      scale: s.gradScale * clip,
+      beta1: s.beta1,
+      beta2: s.beta2,
+      stepSize: s.lr / (1 - s.beta1 ** s.step),
+      invSqrtBc2: 1 / Math.sqrt(1 - s.beta2 ** s.step),
+      eps: s.eps,
+    },
+  };
+}
+
+/** The decoupled weight decay factor of a tensor: 1 - lr·wd where it decays, else 1. */
+export function decayOf(spec: ParamSpec, s: AdamWSettings): number {
+  return spec.decay ? 1 - s.lr * s.weightDecay : 1;
+}
+
+/**
+ * One tensor's update, in place. Self-contained (no outer names: adamWPool.ts runs its source in worker threads),
+ * so every thread computes bit for bit the same values.
+ */
+export function adamWTensor(
+  p: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  c: AdamWCoefficients,
+  decay: number,
+): void {
+  const { scale, beta1, beta2, stepSize, invSqrtBc2, eps } = c;
+  const oneMinusB1 = 1 - beta1;
+  const oneMinusB2 = 1 - beta2;
+  for (let i = 0; i < p.length; i++) {
+    const d = g[i]! * scale;
+    const mi = beta1 * m[i]! + oneMinusB1 * d;
+    const vi = beta2 * v[i]! + oneMinusB2 * d * d;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+  }
+}
+
 /**
  * Clips and applies one AdamW update to `state` in place; returns the gradient norm before clipping (after
  * `gradScale`), which the step reports.
@@ -50,32 +114,18 @@ export function adamWInPlace(
   grads: ReadonlyMap<string, Float32Array>,
   s: AdamWSettings,
 ): number {
-  const norm =
-    s.gradSquares === undefined
-      ? gradientNorm(grads, s.gradScale)
-      : Math.sqrt(s.gradSquares) * Math.abs(s.gradScale);
-  const clip = s.maxGradNorm > 0 ? Math.min(1, s.maxGradNorm / (norm + CLIP_EPS)) : 1;
-  const scale = s.gradScale * clip;
-  const stepSize = s.lr / (1 - s.beta1 ** s.step);
-  const invSqrtBc2 = 1 / Math.sqrt(1 - s.beta2 ** s.step);
-  const { beta1, beta2, eps } = s;
-  const oneMinusB1 = 1 - beta1;
-  const oneMinusB2 = 1 - beta2;
+  const { norm, c } = adamWCoefficients(grads, s);
   for (const spec of specs) {
-    const p = state.params.get(spec.name)!;
-    const m = state.m.get(spec.name)!;
-    const v = state.v.get(spec.name)!;
     const g = grads.get(spec.name);
     if (!g) throw new Error(`no gradient for ${spec.name}`);
-    const decay = spec.decay ? 1 - s.lr * s.weightDecay : 1;
-    for (let i = 0; i < p.length; i++) {
-      const d = g[i]! * scale;
-      const mi = beta1 * m[i]! + oneMinusB1 * d;
-      const vi = beta2 * v[i]! + oneMinusB2 * d * d;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
-    }
+    adamWTensor(
+      state.params.get(spec.name)!,
+      state.m.get(spec.name)!,
+      state.v.get(spec.name)!,
+      g,
+      c,
+      decayOf(spec, s),
+    );
   }
   return norm;
 }

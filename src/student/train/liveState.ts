@@ -25,20 +25,33 @@ export class LiveState {
   private constructor(
     private readonly specs: readonly ParamSpec[],
     /** Feeds by input name: `<param>`, `adam_m.<param>`, `adam_v.<param>`. */
-    private readonly feeds: Readonly<Record<string, ort.Tensor>>,
+    private readonly feeds: Record<string, ort.Tensor>,
     host?: OptimizerState,
   ) {
     this.host = host;
   }
 
   static fromHost(specs: readonly ParamSpec[], state: OptimizerState): LiveState {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const s of specs) {
-      feeds[s.name] = ortTensor('float32', state.params.get(s.name)!, s.shape);
-      feeds[`adam_m.${s.name}`] = ortTensor('float32', state.m.get(s.name)!, s.shape);
-      feeds[`adam_v.${s.name}`] = ortTensor('float32', state.v.get(s.name)!, s.shape);
+    const live = new LiveState(specs, {}, state);
+    live.rebind(specs.map((s) => s.name));
+    return live;
+  }
+
+  /**
+   * Re-wraps the host arrays of `names` as feeds, after something replaced them in the host maps (the AdamW pool
+   * hands moved tensors back as new arrays over the same memory).
+   */
+  rebind(names: readonly string[]): void {
+    const host = this.host;
+    if (!host) throw new Error('rebind: this state has no host arrays');
+    const shapes = new Map(this.specs.map((s) => [s.name, s.shape]));
+    for (const name of names) {
+      const shape = shapes.get(name);
+      if (!shape) throw new Error(`rebind: no parameter ${name}`);
+      this.feeds[name] = ortTensor('float32', host.params.get(name)!, shape);
+      this.feeds[`adam_m.${name}`] = ortTensor('float32', host.m.get(name)!, shape);
+      this.feeds[`adam_v.${name}`] = ortTensor('float32', host.v.get(name)!, shape);
     }
-    return new LiveState(specs, feeds, state);
   }
 
   /** The state a step's outputs (`new.<feed>`) hold. */

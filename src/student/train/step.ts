@@ -20,7 +20,6 @@ import { ortTensor } from '../graph/session';
 import { releaseDeviceTensors } from './deviceTensors';
 import { batchFeeds, scalarOf } from './evaluate';
 import type { TrainSessions } from './graphs';
-import { adamWInPlace } from './hostAdamW';
 import { LiveState } from './liveState';
 
 export interface StepResult {
@@ -206,18 +205,21 @@ async function hostStep(
   );
   const grads = new Map(specs.map((s) => [s.name, out[`grad.${s.name}`]!.data as Float32Array]));
   const { config } = hyper;
-  const gradNorm = adamWInPlace(specs, await state.toHost(sessions.copier), grads, {
-    lr: hyper.lr,
-    beta1: config.optimizer.betas[0],
-    beta2: config.optimizer.betas[1],
-    eps: config.optimizer.eps,
-    weightDecay: config.optimizer.weightDecay,
-    maxGradNorm: config.gradClip,
-    step: hyper.step,
-    // One micro-batch: the graph's loss is already the mean. K: summed, so divide by all K's supervised tokens.
-    gradScale: microBatches === 1 ? 1 : 1 / Math.max(supervised, 1),
-    ...(microBatches === 1 ? { gradSquares: scalarOf(out['grad_sq'], 'grad_sq') } : {}),
-  });
+  const { norm: gradNorm, moved } = await sessions
+    .adamWPool()
+    .step(specs, await state.toHost(sessions.copier), grads, {
+      lr: hyper.lr,
+      beta1: config.optimizer.betas[0],
+      beta2: config.optimizer.betas[1],
+      eps: config.optimizer.eps,
+      weightDecay: config.optimizer.weightDecay,
+      maxGradNorm: config.gradClip,
+      step: hyper.step,
+      // One micro-batch: the graph's loss is already the mean. K: summed, so divide by all K's supervised tokens.
+      gradScale: microBatches === 1 ? 1 : 1 / Math.max(supervised, 1),
+      ...(microBatches === 1 ? { gradSquares: scalarOf(out['grad_sq'], 'grad_sq') } : {}),
+    });
+  state.rebind(moved);
   return {
     state,
     loss: microBatches === 1 ? lossSum : supervised === 0 ? 0 : lossSum / supervised,

@@ -149,17 +149,10 @@ class TrainingRun {
         : undefined;
     const base = frozen ? weightsOf(trainParamSpecs(gpt2, noDecay), frozen.weights) : null;
     const threads = options.intraOpThreads ?? cpuThreads(config.threads);
-    this.sessions = new TrainSessions(
-      gpt2,
-      specs,
-      config.device,
-      { intraOpThreads: threads },
-      frozen,
-      {
-        recomputeAttention: config.recomputeAttention,
-        ...(options.graphOptimizer ? { graphOptimizer: true } : {}),
-      },
-    );
+    this.sessions = new TrainSessions(gpt2, specs, config.device, { intraOpThreads: threads }, frozen, {
+      recomputeAttention: config.recomputeAttention,
+      ...(options.graphOptimizer ? { graphOptimizer: true } : {}),
+    });
     // Built before 'start' so that step times (and the ETA) measure steps, not graph compilation.
     await this.sessions.prepare(config.gradAccumSteps);
     if (evalLoader) await this.sessions.evaluation();
