@@ -119,12 +119,12 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
   const device = benchDevice();
   const cfg = gpt2Small;
   const [batch, seq] = [2, 1024];
-  const ceiling = await matmulGflops(device);
+  const ceilingBefore = await matmulGflops(device);
   log(
     `train: GPT-2 124M, B=${batch} T=${seq} (${batch * seq} tokens/step), ${steps} steps, device ${device}`,
   );
   log(
-    `  ${device} fp32 MatMul ceiling (ORT, ${device === 'cpu' ? '8 chained 2048x768x3072 / 2048x3072x768' : '16 chained 4096^3'}): ${ceiling.toFixed(1)} GFLOP/s`,
+    `  ${device} fp32 MatMul ceiling (ORT, ${device === 'cpu' ? '8 chained 2048x768x3072 / 2048x3072x768' : '16 chained 4096^3'}): ${ceilingBefore.toFixed(1)} GFLOP/s`,
   );
 
   // The trainer's own step (graphs.ts + step.ts): on the CPU the graph returns gradients and AdamW runs in place
@@ -167,6 +167,11 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
   }
   state.release();
   await sessions.release();
+  // Measured again after the steps, and the higher figure kept: on a shared VM one unlucky measurement would
+  // make the step look better than it is (one run here read 288 GFLOP/s where others read 340).
+  const ceilingAfter = await matmulGflops(device);
+  const ceiling = Math.max(ceilingBefore, ceilingAfter);
+  log(`  MatMul ceiling again after the steps: ${ceilingAfter.toFixed(1)} GFLOP/s (the higher one is used)`);
   const stepS = Math.min(...times);
   const tokens = batch * seq;
   const gflops = modelFlops(cfg, params, batch, seq) / stepS / 1e9;
