@@ -18,7 +18,7 @@ import * as o from '../graph/ops';
 import { cpuThreads } from '../graph/threads';
 
 export interface DeviceSessionOptions {
-  /** Threads for one operator; default ONNX Runtime's (the physical cores). */
+  /** Threads for one operator; default one per physical core (graph/threads.ts), not ORT's own default. */
   intraOpThreads?: number;
   /**
    * Outputs that stay in GPU memory (device webgpu): a run returns them as 'gpu-buffer' tensors that the next run

@@ -48,6 +48,7 @@ export interface TrainOptions {
   /** Behave as if stopped once this many steps are done. */
   stopAtStep?: number;
   hub?: HubOptions;
+  /** ONNX Runtime CPU threads; wins over config.threads (tests pin it). */
   intraOpThreads?: number;
   /** Tests: AdamW inside the step graph even on the CPU (the path GPUs take), instead of in place on the host. */
   graphOptimizer?: boolean;
