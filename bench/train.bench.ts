@@ -134,10 +134,18 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
   const forced = process.env['MINIASTROLM_BENCH_RECOMPUTE'];
   const recomputeAttention = forced === undefined ? defaultTrainConfig.recomputeAttention : forced === 'true';
   log(`  attention probabilities ${recomputeAttention ? 'recomputed in the backward pass' : 'stored'}`);
+  // MINIASTROLM_BENCH_RECOMPUTE_LOGITS=true recomputes the LM head's logits (the config's default keeps them).
+  const forcedLogits = process.env['MINIASTROLM_BENCH_RECOMPUTE_LOGITS'];
+  const recomputeLogits =
+    forcedLogits === undefined ? defaultTrainConfig.recomputeLogits : forcedLogits === 'true';
+  log(`  LM head logits ${recomputeLogits ? 'recomputed in the backward pass' : 'stored'}`);
   log(
     `  ORT CPU threads ${cpuThreads(defaultTrainConfig.threads)} (one per physical core); ${MALLOC_MMAP_THRESHOLD}=${process.env[MALLOC_MMAP_THRESHOLD] ?? 'unset'}`,
   );
-  const sessions = new TrainSessions(cfg, specs, device, {}, undefined, { recomputeAttention });
+  const sessions = new TrainSessions(cfg, specs, device, {}, undefined, {
+    recomputeAttention,
+    storeLogits: !recomputeLogits,
+  });
   await sessions.prepare(1);
   let state = LiveState.fromHost(specs, stateFromWeights(specs, initGpt2Weights(cfg, { seed: 1 })));
   const params = parameterTotal(specs);

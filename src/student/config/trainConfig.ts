@@ -75,6 +75,11 @@ export interface TrainConfig {
    * layer): the same weights, about 1 GiB less at GPT-2 124M with 2 × 1024 tokens.
    */
   recomputeAttention: boolean;
+  /**
+   * Recompute the LM head's logits in the backward pass instead of keeping them (vocabulary × 4 bytes a token):
+   * the same weights; keeping them saves one of the head's three gradient GEMMs.
+   */
+  recomputeLogits: boolean;
   /** ONNX Runtime CPU threads; 0: one per physical core (threads.ts). Not part of the trajectory. */
   threads: number;
   lora: { enabled: boolean; rank: number; alpha: number; dropout: number; targets: readonly string[] };
@@ -116,6 +121,7 @@ export const defaultTrainConfig: TrainConfig = {
   outputDir: '.miniastrolm/runs/student',
   device: 'cpu',
   recomputeAttention: true,
+  recomputeLogits: false,
   threads: 0,
   lora: { enabled: false, rank: 8, alpha: 16, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] },
 };
@@ -294,6 +300,7 @@ export function trainConfigFrom(parsed: unknown): TrainConfig {
     outputDir: reader.string(top['outputDir'], 'outputDir', d.outputDir),
     device: oneOf(reader, top['device'], 'device', ['cpu', 'cuda', 'webgpu'], d.device),
     recomputeAttention: reader.bool(top['recomputeAttention'], 'recomputeAttention', d.recomputeAttention),
+    recomputeLogits: reader.bool(top['recomputeLogits'], 'recomputeLogits', d.recomputeLogits),
     threads: reader.int(top['threads'], 'threads', 0, d.threads),
     lora: readLora(top['lora']),
   };

@@ -23,7 +23,13 @@ export interface LmLoss {
 }
 
 /** Next-token loss of hidden states [B, T, C] against labels [B, T] with the LM head tied to `wte` [V, C]. */
-export function lmLoss(hidden: Value, labels: Value, wte: Value, vocabChunks: number): LmLoss {
+export function lmLoss(
+  hidden: Value,
+  labels: Value,
+  wte: Value,
+  vocabChunks: number,
+  storeLogits = false,
+): LmLoss {
   const g = hidden.graph;
   return g.scope('loss', () => {
     const C = hidden.shape[2] as number;
@@ -32,7 +38,7 @@ export function lmLoss(hidden: Value, labels: Value, wte: Value, vocabChunks: nu
     const y = o.reshape(o.slice(labels, 1, 1, SLICE_END), [-1]); // [N]
     const valid = o.not(o.equal(y, g.constant('int64', IGNORE_INDEX)));
     const target = o.where(valid, y, g.constant('int64', 0));
-    const lse = chunkedLogSumExp(h, wte, vocabChunks);
+    const lse = chunkedLogSumExp(h, wte, vocabChunks, storeLogits);
     const targetLogit = o.reduceSum(o.mul(h, o.gather(wte, target)), [1], false);
     // Where (not a multiply by the mask) so a non-finite value at an ignored position cannot leak in.
     const nll = o.where(valid, o.sub(lse, targetLogit), o.like(lse, 0));
@@ -66,6 +72,12 @@ export interface LossGraphOptions {
   readonly gradSquares?: boolean;
   /** See TransformerOptions.recomputeAttention. */
   readonly recomputeAttention?: boolean;
+  /**
+   * Keep the LM head's logits ([N, V] in chunks, V·4 bytes a token) for the backward pass instead of recomputing
+   * them there (composites/lmHead.ts): one GEMM of three fewer in the head's gradient. Only for graphs that
+   * differentiate the loss; a forward-only graph keeps its chunks' lean, ordered schedule without it.
+   */
+  readonly storeLogits?: boolean;
 }
 
 export interface LossGraph {
@@ -95,7 +107,13 @@ export function buildLossBody(
     recomputeAttention: options.recomputeAttention === true,
   });
   const chunks = options.vocabChunks ?? defaultVocabChunks(cfg.vocabSize);
-  const { sum, count } = lmLoss(hidden, labels, params.get('wte.weight')!, chunks);
+  const { sum, count } = lmLoss(
+    hidden,
+    labels,
+    params.get('wte.weight')!,
+    chunks,
+    options.storeLogits === true,
+  );
   const countF = o.cast(count, options.dtype);
   const loss = options.reduction === 'sum' ? sum : o.div(sum, o.max(countF, o.like(countF, 1)));
   return { loss, count, params };

@@ -15,7 +15,7 @@ import { gradients } from '../graph/autodiff';
 import { type Gpt2Shape, gpt2Params, type ParamSpec } from '../graph/gpt2';
 import { Graph, type Value } from '../graph/ir';
 import type { LoraShape } from '../graph/lora';
-import { buildLossBody, buildLossGraph } from '../graph/loss';
+import { buildLossBody, buildLossGraph, type LossGraphOptions } from '../graph/loss';
 import { ortTensor } from '../graph/session';
 import { cpuThreads } from '../graph/threads';
 import { adamW, buildAdamWGraph, buildTrainStepGraph, HYPERPARAMETERS } from '../graph/train_step';
@@ -33,24 +33,42 @@ export function trainParamSpecs(cfg: Gpt2Shape, noDecay: readonly string[]): Par
   return gpt2Params(cfg).map((s) => ({ ...s, decay: appliesWeightDecay(s.name, noDecay) }));
 }
 
+/** What a step graph holds beside the model's own parameters, and what its backward pass keeps. */
+export interface StepGraphOptions {
+  /** Train these adapters (their specs are `specs`) over a frozen base. */
+  readonly lora?: LoraShape;
+  /** With `lora`, above 0: the adapters' keep-mask inputs (LossGraphOptions.loraDropout). */
+  readonly loraDropout?: number;
+  /** LossGraphOptions.recomputeAttention. */
+  readonly recomputeAttention?: boolean;
+  /** LossGraphOptions.storeLogits. */
+  readonly storeLogits?: boolean;
+}
+
+/** The loss-body options that a step's graphs share. */
+function lossOptions(options: StepGraphOptions): Omit<LossGraphOptions, 'dtype' | 'reduction'> {
+  return {
+    recomputeAttention: options.recomputeAttention === true,
+    storeLogits: options.storeLogits === true,
+    ...(options.lora ? { lora: options.lora, loraDropout: options.loraDropout ?? 0 } : {}),
+  };
+}
+
 /**
  * buildTrainStepGraph with the decay flags of `specs`: the graph layer's own builder when they agree with its
- * defaults, else the same composition (loss body, gradients, AdamW) with these flags. `loraDropout` > 0 adds the
- * LoRA keep-mask inputs (LossGraphOptions.loraDropout).
+ * defaults, else the same composition (loss body, gradients, AdamW) with these flags.
  */
 export function buildFusedStepGraph(
   cfg: Gpt2Shape,
   specs: readonly ParamSpec[],
-  lora?: LoraShape,
-  recomputeAttention = false,
-  loraDropout = 0,
+  options: StepGraphOptions = {},
 ): Graph {
-  if (lora) return buildCustomStepGraph(cfg, specs, lora, recomputeAttention, loraDropout);
+  if (options.lora) return buildCustomStepGraph(cfg, specs, options);
   const defaults = gpt2Params(cfg);
   if (specs.every((s, i) => s.name === defaults[i]?.name && s.decay === defaults[i]?.decay)) {
-    return buildTrainStepGraph(cfg, { dtype: DTYPE, recomputeAttention });
+    return buildTrainStepGraph(cfg, { dtype: DTYPE, ...lossOptions(options) });
   }
-  return buildCustomStepGraph(cfg, specs, undefined, recomputeAttention);
+  return buildCustomStepGraph(cfg, specs, options);
 }
 
 /**
@@ -60,16 +78,13 @@ export function buildFusedStepGraph(
 export function buildCustomStepGraph(
   cfg: Gpt2Shape,
   specs: readonly ParamSpec[],
-  lora?: LoraShape,
-  recomputeAttention = false,
-  loraDropout = 0,
+  options: StepGraphOptions = {},
 ): Graph {
   const g = new Graph('gpt2_train_step');
   const { loss, count, params } = buildLossBody(g, cfg, {
     dtype: DTYPE,
     reduction: 'mean',
-    recomputeAttention,
-    ...(lora ? { lora, loraDropout } : {}),
+    ...lossOptions(options),
   });
   const values = specs.map((s) => params.get(s.name)!);
   const grads = gradients(loss, values);
@@ -103,6 +118,8 @@ export interface StepGraphChoices {
   readonly graphOptimizer?: boolean;
   /** Recompute attention probabilities in the backward pass (TransformerOptions.recomputeAttention). */
   readonly recomputeAttention?: boolean;
+  /** Keep the LM head's logits for the backward pass (LossGraphOptions.storeLogits). */
+  readonly storeLogits?: boolean;
 }
 
 /** A LoRA run's adapter shape and frozen base weights (HF names). */
@@ -199,18 +216,19 @@ export class TrainSessions {
     else await this.fused();
   }
 
+  private stepGraphOptions(): StepGraphOptions {
+    return {
+      ...(this.choices.recomputeAttention ? { recomputeAttention: true } : {}),
+      ...(this.choices.storeLogits ? { storeLogits: true } : {}),
+      ...(this.lora ? { lora: this.lora, loraDropout: this.loraDropout } : {}),
+    };
+  }
+
   /** Loss + gradients + AdamW in one run. */
   fused(): Promise<ort.InferenceSession> {
     return this.get(
       'fused',
-      () =>
-        buildFusedStepGraph(
-          this.cfg,
-          this.specs,
-          this.lora,
-          this.choices.recomputeAttention === true,
-          this.loraDropout,
-        ),
+      () => buildFusedStepGraph(this.cfg, this.specs, this.stepGraphOptions()),
       stateOutputNames(this.specs),
     );
   }
@@ -224,8 +242,7 @@ export class TrainSessions {
           dtype: DTYPE,
           reduction: 'mean',
           gradSquares: true,
-          recomputeAttention: this.choices.recomputeAttention === true,
-          ...(this.lora ? { lora: this.lora, loraDropout: this.loraDropout } : {}),
+          ...lossOptions(this.stepGraphOptions()),
         }).graph,
     );
   }
@@ -239,8 +256,7 @@ export class TrainSessions {
           dtype: DTYPE,
           reduction: 'sum',
           accumulate,
-          recomputeAttention: this.choices.recomputeAttention === true,
-          ...(this.lora ? { lora: this.lora, loraDropout: this.loraDropout } : {}),
+          ...lossOptions(this.stepGraphOptions()),
         }).graph,
       this.specs.map((s) => `grad.${s.name}`),
     );

@@ -152,6 +152,7 @@ class TrainingRun {
     const threads = options.intraOpThreads ?? cpuThreads(config.threads);
     this.sessions = new TrainSessions(gpt2, specs, config.device, { intraOpThreads: threads }, frozen, {
       recomputeAttention: config.recomputeAttention,
+      storeLogits: !config.recomputeLogits,
       ...(options.graphOptimizer ? { graphOptimizer: true } : {}),
     });
     // Built before 'start' so that step times (and the ETA) measure steps, not graph compilation.

@@ -16,10 +16,18 @@ const labels = ids.map((row, b) => row.map((id, i) => (i > 0 && i <= b + 1 ? -10
 const batch = { input_ids: idFeed(ids), labels: idFeed(labels) };
 const names = gpt2Params(TINY).map((p) => p.name);
 
+// Each backward path of the two composites that choose between storing and recomputing runs in one of the cases.
 for (const recomputeAttention of [false, true]) {
+  const storeLogits = recomputeAttention;
   const attention = recomputeAttention ? 'recomputed' : 'stored';
-  test(`float64, attention probabilities ${attention}: every entry of every parameter gradient matches central differences`, async (t) => {
-    const graph = buildLossGraph(TINY, { dtype: 'float64', vocabChunks: 3, recomputeAttention }).graph;
+  const logits = storeLogits ? 'stored' : 'recomputed';
+  test(`float64, attention probabilities ${attention}, LM head logits ${logits}: every entry of every parameter gradient matches central differences`, async (t) => {
+    const graph = buildLossGraph(TINY, {
+      dtype: 'float64',
+      vocabChunks: 3,
+      recomputeAttention,
+      storeLogits,
+    }).graph;
     const session = await openSession(graph);
     const started = performance.now();
     const result = await finiteDifferenceCheck(session, { ...paramFeeds(TINY, params), ...batch }, names);
@@ -31,6 +39,20 @@ for (const recomputeAttention of [false, true]) {
     assert.ok(result.maxRelError < 1e-7, JSON.stringify(result.perTensor));
   });
 }
+
+test('float32: keeping the LM head logits for the backward pass gives the recomputing graph gradients bit for bit', async () => {
+  const out: Record<string, number[]>[] = [];
+  for (const storeLogits of [false, true]) {
+    const graph = buildLossGraph(TINY, { dtype: 'float32', vocabChunks: 3, storeLogits }).graph;
+    const stored = graph.nodes.filter((n) => n.op === 'ChunkedLogSumExp' && n.outputs.length === 4);
+    assert.equal(stored.length, storeLogits ? 1 : 0, 'the head keeps its 3 chunks only when asked');
+    const r = await run(await openSession(graph), { ...paramFeeds(TINY, params, 'float32'), ...batch });
+    out.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, numbers(v)])));
+  }
+  const [recomputed, kept] = out as [Record<string, number[]>, Record<string, number[]>];
+  assert.deepEqual(Object.keys(kept).sort(), Object.keys(recomputed).sort());
+  for (const key of Object.keys(recomputed)) assert.deepEqual(kept[key], recomputed[key], key);
+});
 
 test('float32 gradients agree with float64 ones to 1e-3 relative (per tensor)', async (t) => {
   const out: Record<string, number[]>[] = [];

@@ -78,3 +78,16 @@ test('recomputing attention in the backward pass trains exactly the same weights
   );
   assert.equal(recomputed.weightsSha256, stored.weightsSha256);
 });
+
+test('keeping the LM head logits for the backward pass trains exactly the same weights as recomputing them', async (t) => {
+  const root = tempDir(t);
+  const extra = { maxSteps: 6, checkpointEvery: 6, evalEvery: 0 };
+  const kept = await runTraining(tinyConfig(path.join(root, 'a'), { ...extra, recomputeLogits: false }), {
+    sink: () => {},
+  });
+  const recomputed = await runTraining(
+    tinyConfig(path.join(root, 'b'), { ...extra, recomputeLogits: true }),
+    { sink: () => {} },
+  );
+  assert.equal(recomputed.weightsSha256, kept.weightsSha256);
+});

@@ -2,11 +2,15 @@
 // never exist at once: at GPT-2 124M with 2×1024 tokens the spike's naive graph peaked at 12.6 GiB.
 // Forward: per chunk k, l_k = h·w_kᵀ [N, V/K] → a per-row logsumexp [N, 1]; partials combine stably.
 // Backward (a second composite): per chunk, l_k is recomputed from h and w_k (one extra GEMM, not stored),
-// p_k = exp(l_k - lse)·dlse, dh += p_k·w_k, dw_k = p_kᵀ·h.
+// p_k = exp(l_k - lse)·dlse, dh += p_k·w_k, dw_k = p_kᵀ·h. With `store` the forward keeps every l_k (outputs
+// after lse) and the backward reads them instead: V·4 bytes a token (411 MB at 2046 tokens) for one GEMM of the
+// three a chunk's gradient costs (GPT-2 124M, 2 × 1024 tokens, 2 cores: about 0.5 s of an 8.5 s step).
 // Independent chunks let ONNX Runtime's scheduler keep many chunks' buffers alive at once (N = 2046,
 // V = 50257, loss+grad peak RSS: 1 chunk 1468 MiB; 24 chunks 739 MiB). So each chunk's GEMM takes a [1, 1]
 // bias equal to zero times one element of the previous chunk's results (chunkGemm): a free data dependency
-// that makes chunk k+1 start only after chunk k is reduced (24 chunks: 291 MiB).
+// that makes chunk k+1 start only after chunk k is reduced (24 chunks: 291 MiB). A forward that keeps its chunks
+// needs no order (each [N, V/K] bias pass costs ~8% of the GEMM); its backward is ordered through the [N, 1] lse
+// column instead of a Gemm bias.
 // The target-logit term of the cross-entropy is not here: it is a plain gather in the loss (loss.ts).
 
 import { dimEq, fmtShape } from '../dims';
@@ -76,12 +80,7 @@ function weightChunks(w: Value, vocab: number, chunks: number): Value[] {
  */
 function chunkGemm(h: Value, wk: Value, after: readonly Value[]): Value {
   if (after.length === 0) return gemm(h, wk, { transB: true });
-  const corner = (d: Value) => h.graph.op('Slice', [d], { starts: [0, 0], ends: [1, 1], axes: [0, 1] });
-  const bias = mul(
-    like(h, 0),
-    after.map(corner).reduce((a, b) => add(a, b)),
-  );
-  return h.graph.op('Gemm', [h, wk, bias], { transA: 0, transB: 1 });
+  return h.graph.op('Gemm', [h, wk, zeroAfter(h, after)], { transA: 0, transB: 1 });
 }
 
 /** Stable logsumexp along axis 1 of [N, K], keeping the axis. */
@@ -93,40 +92,68 @@ function logSumExpRows(x: Value): Value {
 defineOp('ChunkedLogSumExp', {
   infer: (inputs, attrs) => {
     expectInputs(inputs, 2);
-    checkHead(inputs[0]!, inputs[1]!);
-    intAttr(attrs, 'chunks');
-    return [{ dtype: inputs[0]!.dtype, shape: [inputs[0]!.shape[0]!] }];
+    const [h, w] = inputs as [Value, Value];
+    const vocab = checkHead(h, w);
+    const lse = { dtype: h.dtype, shape: [h.shape[0]!] };
+    if (intAttr(attrs, 'store', 0) === 0) return [lse];
+    const logits = chunkRanges(vocab, intAttr(attrs, 'chunks')).map(([s, e]) => ({
+      dtype: h.dtype,
+      shape: [h.shape[0]!, e - s],
+    }));
+    return [lse, ...logits];
   },
   lower: (_g, [h, w], attrs) => {
     const vocab = checkHead(h!, w!);
+    const store = intAttr(attrs, 'store', 0) !== 0;
+    const logits: Value[] = [];
     const partial: Value[] = [];
     for (const wk of weightChunks(w!, vocab, intAttr(attrs, 'chunks'))) {
-      partial.push(logSumExpRows(chunkGemm(h!, wk, partial.slice(-1))));
+      const lk = store ? gemm(h!, wk, { transB: true }) : chunkGemm(h!, wk, partial.slice(-1));
+      if (store) logits.push(lk);
+      partial.push(logSumExpRows(lk));
     }
     const lse = partial.length === 1 ? partial[0]! : logSumExpRows(concat(partial, 1));
-    return [squeeze(lse, [1])];
+    return [squeeze(lse, [1]), ...logits];
   },
 });
 
+/** [1, 1]: 0 × (the sum of each value's first element), a free data dependency on `after`. */
+function zeroAfter(like0: Value, after: readonly Value[]): Value {
+  const corner = (d: Value) => d.graph.op('Slice', [d], { starts: [0, 0], ends: [1, 1], axes: [0, 1] });
+  return mul(
+    like(like0, 0),
+    after.map(corner).reduce((a, b) => add(a, b)),
+  );
+}
+
 defineOp('ChunkedLogSumExpGrad', {
   infer: (inputs, attrs) => {
-    expectInputs(inputs, 4);
     const [h, w] = inputs as [Value, Value];
-    checkHead(h, w);
-    intAttr(attrs, 'chunks');
+    const vocab = checkHead(h, w);
+    const stored = chunkRanges(vocab, intAttr(attrs, 'chunks')).length;
+    if (inputs.length !== 4 && inputs.length !== 4 + stored) {
+      throw new GraphError(
+        `ChunkedLogSumExpGrad takes h, w, lse, dlse and optionally the ${stored} stored logit chunks; got ${inputs.length} inputs`,
+      );
+    }
     return [
       { dtype: h.dtype, shape: h.shape },
       { dtype: w.dtype, shape: w.shape },
     ];
   },
-  lower: (_g, [h, w, lse, dlse], attrs) => {
+  lower: (_g, [h, w, lse, dlse, ...stored], attrs) => {
     const vocab = checkHead(h!, w!);
     const lseCol = unsqueeze(lse!, [1]);
     const dCol = unsqueeze(dlse!, [1]);
     let dh: Value | undefined;
     const dw: Value[] = [];
-    for (const wk of weightChunks(w!, vocab, intAttr(attrs, 'chunks'))) {
-      const p = mul(exp(sub(chunkGemm(h!, wk, dh ? [dh, dw.at(-1)!] : []), lseCol)), dCol);
+    for (const [k, wk] of weightChunks(w!, vocab, intAttr(attrs, 'chunks')).entries()) {
+      const after = dh ? [dh, dw.at(-1)!] : [];
+      const shifted =
+        stored.length === 0
+          ? sub(chunkGemm(h!, wk, after), lseCol)
+          : sub(stored[k]!, after.length === 0 ? lseCol : add(lseCol, zeroAfter(lseCol, after)));
+      const p = mul(exp(shifted), dCol);
       const dhk = gemm(p, wk);
       dh = dh ? add(dh, dhk) : dhk;
       dw.push(gemm(p, h!, { transA: true }));
@@ -135,12 +162,18 @@ defineOp('ChunkedLogSumExpGrad', {
   },
 });
 
-defineGrad('ChunkedLogSumExp', ({ node, inputs: [h, w], outputs: [lse], dy: [d], needs }) => {
-  const [dh, dw] = h!.graph.opMulti('ChunkedLogSumExpGrad', [h!, w!, lse!, d!], node.attrs);
+defineGrad('ChunkedLogSumExp', ({ node, inputs: [h, w], outputs: [lse, ...logits], dy: [d], needs }) => {
+  const [dh, dw] = h!.graph.opMulti('ChunkedLogSumExpGrad', [h!, w!, lse!, d!, ...logits], {
+    chunks: node.attrs['chunks']!,
+  });
   return [needs[0] ? dh : undefined, needs[1] ? dw : undefined];
 });
 
-/** logsumexp over the vocabulary of h·wᵀ for h [N, C], w [V, C], in `chunks` vocabulary slices → [N]. */
-export function chunkedLogSumExp(h: Value, w: Value, chunks: number): Value {
-  return h.graph.op('ChunkedLogSumExp', [h, w], { chunks });
+/**
+ * logsumexp over the vocabulary of h·wᵀ for h [N, C], w [V, C], in `chunks` vocabulary slices → [N]; `store`
+ * keeps the chunks' logits for the backward pass instead of recomputing them (same values, bit for bit).
+ */
+export function chunkedLogSumExp(h: Value, w: Value, chunks: number, store = false): Value {
+  if (!store) return h.graph.op('ChunkedLogSumExp', [h, w], { chunks });
+  return h.graph.opMulti('ChunkedLogSumExp', [h, w], { chunks, store: 1 })[0]!;
 }
