@@ -3,11 +3,11 @@
  * (src/student/train/mallocEnv.ts), so the step measured is the step users get. Returns false in the child.
  */
 import { spawnSync } from 'node:child_process';
-import { MALLOC_MMAP_THRESHOLD, trainingProcessEnv } from '../src/student/train/mallocEnv';
+import { trainingProcessEnv } from '../src/student/train/mallocEnv';
 
 export function relaunchedWithTrainingMalloc(): boolean {
   const env = trainingProcessEnv(process.env);
-  if (env[MALLOC_MMAP_THRESHOLD] === process.env[MALLOC_MMAP_THRESHOLD]) return false;
+  if (env === process.env) return false;
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env,

@@ -19,7 +19,7 @@ import { type Gpt2Config, gpt2Small, initGpt2Weights } from '../src/student/mode
 import { openDeviceSession } from '../src/student/train/device';
 import { TrainSessions, trainParamSpecs } from '../src/student/train/graphs';
 import { LiveState } from '../src/student/train/liveState';
-import { MALLOC_MMAP_THRESHOLD } from '../src/student/train/mallocEnv';
+import { GLIBC_TUNABLES, MALLOC_MMAP_THRESHOLD } from '../src/student/train/mallocEnv';
 import { parameterTotal, stateFromWeights } from '../src/student/train/state';
 import { trainStep } from '../src/student/train/step';
 import type { BenchResult } from './ingest.bench';
@@ -140,7 +140,7 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
     forcedLogits === undefined ? defaultTrainConfig.recomputeLogits : forcedLogits === 'true';
   log(`  LM head logits ${recomputeLogits ? 'recomputed in the backward pass' : 'stored'}`);
   log(
-    `  ORT CPU threads ${cpuThreads(defaultTrainConfig.threads)} (one per physical core); ${MALLOC_MMAP_THRESHOLD}=${process.env[MALLOC_MMAP_THRESHOLD] ?? 'unset'}`,
+    `  ORT CPU threads ${cpuThreads(defaultTrainConfig.threads)} (one per physical core); ${MALLOC_MMAP_THRESHOLD}=${process.env[MALLOC_MMAP_THRESHOLD] ?? 'unset'} ${GLIBC_TUNABLES}=${process.env[GLIBC_TUNABLES] ?? 'unset'}`,
   );
   const sessions = new TrainSessions(cfg, specs, device, {}, undefined, {
     recomputeAttention,

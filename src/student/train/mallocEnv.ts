@@ -1,18 +1,30 @@
 /**
- * The C allocator's settings for a training process, on Linux. glibc serves every block above its mmap threshold
- * (dynamic, at most 32 MiB) with its own mmap and unmaps it on free, so each step's large buffers (attention
- * scores are 100 MB a layer at GPT-2 124M, 2 × 1024 tokens) came back as fresh pages to fault in and zero: about
- * 1.2 s of kernel time per 9.5 s CPU step on the 2-core CI machine. With the threshold above any buffer the
- * blocks stay in the heap and are reused: no kernel time, steps about 10% faster, peak RSS slightly lower.
- * glibc reads the variable when the process starts, so it is set for processes we launch (the editor's training
- * process, the benchmarks); a user's own value is kept.
+ * The C allocator's settings for a training process, on Linux (glibc reads them when the process starts, so they
+ * are set for processes we launch: the editor's training process and the benchmarks; a user's own values win).
+ * - MALLOC_MMAP_THRESHOLD_: glibc serves every block above its mmap threshold (dynamic, at most 32 MiB) with its
+ *   own mmap and unmaps it on free, so each step's large buffers (attention scores are 100 MB a layer at GPT-2
+ *   124M, 2 × 1024 tokens) came back as fresh pages to fault in and zero: about 1.2 s of kernel time per 9.5 s
+ *   CPU step on the 2-core CI machine. With the threshold above any buffer the blocks stay in the heap and are
+ *   reused: no kernel time, steps about 10% faster, peak RSS slightly lower.
+ * - GLIBC_TUNABLES glibc.malloc.hugetlb=1 (glibc 2.35+; older ones ignore it): malloc asks for transparent huge
+ *   pages on its heap (madvise), so the multi-megabyte weights, activations and GEMM panels sit on 2 MiB pages:
+ *   far fewer TLB misses and page faults. GPT-2 124M CPU step, 2 × 1024 tokens, 2 cores: 8.5–8.8 s → 7.2–7.5 s,
+ *   38k → under 1k minor faults a step, peak RSS about 0.1 GiB higher. No effect where THP is off ('never').
  */
 export const MALLOC_MMAP_THRESHOLD = 'MALLOC_MMAP_THRESHOLD_';
+export const GLIBC_TUNABLES = 'GLIBC_TUNABLES';
+export const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb';
 
+/** `env` with the training allocator settings added where absent; `env` itself when nothing is missing. */
 export function trainingProcessEnv(
   env: NodeJS.ProcessEnv,
   platform: NodeJS.Platform = process.platform,
 ): NodeJS.ProcessEnv {
-  if (platform !== 'linux' || env[MALLOC_MMAP_THRESHOLD] !== undefined) return env;
-  return { ...env, [MALLOC_MMAP_THRESHOLD]: String(2 ** 32) };
+  if (platform !== 'linux') return env;
+  const added: NodeJS.ProcessEnv = {};
+  if (env[MALLOC_MMAP_THRESHOLD] === undefined) added[MALLOC_MMAP_THRESHOLD] = String(2 ** 32);
+  const tunables = env[GLIBC_TUNABLES] ?? '';
+  const set = tunables.split(':').some((t) => t.split('=')[0] === HUGE_PAGES_TUNABLE);
+  if (!set) added[GLIBC_TUNABLES] = [tunables, `${HUGE_PAGES_TUNABLE}=1`].filter(Boolean).join(':');
+  return Object.keys(added).length === 0 ? env : { ...env, ...added };
 }
