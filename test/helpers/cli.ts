@@ -14,9 +14,10 @@ export interface CliRun {
   json: Record<string, unknown> | null;
 }
 
+/** `env` is added to this process's environment; a variable given as undefined is left out. */
 export function startCli(
   args: string[],
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): { child: ChildProcess; done: Promise<CliRun> } {
   if (!existsSync(cliPath))
     throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does).`);
@@ -47,6 +48,6 @@ export function startCli(
   return { child, done };
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
   return startCli(args, env).done;
 }

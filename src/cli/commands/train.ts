@@ -1,5 +1,6 @@
 import { ExitCode, isMiniAstroError } from '../../core/errors';
 import { describeTrainEvent, type TrainEvent } from '../../student/train/events';
+import { allocatorAdvice } from '../../student/train/mallocEnv';
 import { trainInThread } from '../../student/train/process';
 import { resolveTrainConfig, type TrainOverrides } from '../../student/train/runConfig';
 import { choiceOption, intOption, parseCommandArgs } from '../args';
@@ -80,6 +81,8 @@ checkpoint and exits 130; run the same command with --resume to continue (bit-id
         ...(values.config !== undefined ? { configFile: values.config } : {}),
         overrides,
       });
+      const advice = config.device === 'cpu' ? allocatorAdvice(process.env) : null;
+      if (advice !== null) print({ type: 'note', message: advice });
       const outcome = await trainInThread(
         { config, resume: values.resume === true, ...(stopAtStep !== undefined ? { stopAtStep } : {}) },
         {

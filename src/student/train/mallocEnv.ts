@@ -28,3 +28,23 @@ export function trainingProcessEnv(
   if (!set) added[GLIBC_TUNABLES] = [tunables, `${HUGE_PAGES_TUNABLE}=1`].filter(Boolean).join(':');
   return Object.keys(added).length === 0 ? env : { ...env, ...added };
 }
+
+/**
+ * For a process that trains on the CPU in-process (the CLI): null when it runs with the training allocator
+ * settings (or off Linux), else what to export for them. glibc has read its environment by now, so setting it
+ * here would change nothing, and relaunching would leave an orphaned trainer when the CLI is SIGKILLed.
+ */
+export function allocatorAdvice(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | null {
+  const wanted = trainingProcessEnv(env, platform);
+  if (wanted === env) return null;
+  const exports = [MALLOC_MMAP_THRESHOLD, GLIBC_TUNABLES]
+    .filter((name) => wanted[name] !== env[name])
+    .map((name) => `${name}=${wanted[name]}`);
+  return (
+    `This process runs without the C allocator settings the editor's training process has; export ` +
+    `${exports.join(' ')} before \`miniastrolm train\` for CPU steps about 20% faster (GPT-2 124M, Linux).`
+  );
+}

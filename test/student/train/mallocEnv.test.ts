@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
+  allocatorAdvice,
   GLIBC_TUNABLES,
   MALLOC_MMAP_THRESHOLD,
   trainingProcessEnv,
@@ -44,6 +45,20 @@ test('Linux training processes ask glibc for huge pages, keeping the tunables a 
   const own = { [GLIBC_TUNABLES]: 'glibc.malloc.hugetlb=0', [MALLOC_MMAP_THRESHOLD]: '65536' };
   assert.equal(trainingProcessEnv(own, 'linux'), own, 'nothing to add: the same environment back');
   assert.equal(trainingProcessEnv({}, 'darwin')[GLIBC_TUNABLES], undefined);
+});
+
+test('the CLI advice names exactly the settings missing, with the tunables a user already has', () => {
+  assert.equal(allocatorAdvice({}, 'darwin'), null);
+  assert.equal(allocatorAdvice(trainingProcessEnv({}, 'linux'), 'linux'), null);
+  const advice = allocatorAdvice(
+    { [MALLOC_MMAP_THRESHOLD]: '65536', [GLIBC_TUNABLES]: 'glibc.malloc.arena_max=2' },
+    'linux',
+  );
+  assert.match(
+    String(advice),
+    /export GLIBC_TUNABLES=glibc\.malloc\.arena_max=2:glibc\.malloc\.hugetlb=1 before/,
+  );
+  assert.doesNotMatch(String(advice), /MALLOC_MMAP_THRESHOLD_/);
 });
 
 test('with the hugetlb tunable, filling four 64 MB buffers takes a fraction of the page faults (2 MiB pages)', (t) => {

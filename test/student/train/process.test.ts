@@ -11,6 +11,11 @@ import { test } from 'node:test';
 import { cpuThreads } from '../../../src/student/graph/threads';
 import { checkpointDir, DONE_FILE, latestCheckpoint } from '../../../src/student/train/checkpoint';
 import type { TrainEvent } from '../../../src/student/train/events';
+import {
+  GLIBC_TUNABLES,
+  MALLOC_MMAP_THRESHOLD,
+  trainingProcessEnv,
+} from '../../../src/student/train/mallocEnv';
 import { forkTraining, trainInThread } from '../../../src/student/train/process';
 import { runTraining } from '../../../src/student/train/trainer';
 import { runCli, startCli } from '../../helpers/cli';
@@ -175,6 +180,30 @@ test('trainInThread from the TypeScript sources (worker thread under tsx)', asyn
     seen.filter((e) => e.type !== 'note').map((e) => e.type),
     ['start', 'step', 'step', 'eval', 'checkpoint', 'done'],
   );
+});
+
+test('`train` on the CPU says which allocator settings it lacks, and is quiet when it has them', async (t) => {
+  const root = tempDir(t);
+  const run = { maxSteps: 1, checkpointEvery: 1, evalEvery: 0 };
+  const notesOf = async (env: Record<string, string | undefined>, out: string) => {
+    const yaml = writeTinyYaml(root, path.join(root, out), run);
+    const result = await runCli(['train', '--config', yaml, '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    return events(result.stdout).flatMap((e) => (e.type === 'note' ? [e.message] : []));
+  };
+  const without = await notesOf({ [MALLOC_MMAP_THRESHOLD]: undefined, [GLIBC_TUNABLES]: undefined }, 'a');
+  const withThem = await notesOf(trainingProcessEnv({}, process.platform), 'b');
+  if (process.platform !== 'linux') {
+    assert.deepEqual(without, withThem, 'off Linux there is nothing to advise');
+    return;
+  }
+  const advice = without.filter((m) => m.includes('allocator'));
+  assert.equal(advice.length, 1, without.join('\n'));
+  assert.match(
+    advice[0]!,
+    /export MALLOC_MMAP_THRESHOLD_=4294967296 GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1 /,
+  );
+  assert.ok(!withThem.some((m) => m.includes('allocator')), withThem.join('\n'));
 });
 
 test('`train --threads N` sets ONNX Runtime CPU threads; by default one per physical core, reported at start', async (t) => {
