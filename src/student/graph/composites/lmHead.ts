@@ -4,7 +4,7 @@
 // Backward (a second composite): per chunk, l_k is recomputed from h and w_k (one extra GEMM, not stored),
 // p_k = exp(l_k - lse)·dlse, dh += p_k·w_k, dw_k = p_kᵀ·h. With `store` the forward keeps every l_k (outputs
 // after lse) and the backward reads them instead: V·4 bytes a token (411 MB at 2046 tokens) for one GEMM of the
-// three a chunk's gradient costs (GPT-2 124M, 2 × 1024 tokens, 2 cores: about 0.5 s of an 8.5 s step).
+// three a chunk's gradient costs (GPT-2 124M, 2 × 1024 tokens, 2 cores: 9.0 → 8.6 s a step).
 // Independent chunks let ONNX Runtime's scheduler keep many chunks' buffers alive at once (N = 2046,
 // V = 50257, loss+grad peak RSS: 1 chunk 1468 MiB; 24 chunks 739 MiB). So each chunk's GEMM takes a [1, 1]
 // bias equal to zero times one element of the previous chunk's results (chunkGemm): a free data dependency
@@ -74,6 +74,15 @@ function weightChunks(w: Value, vocab: number, chunks: number): Value[] {
   return ranges.length === 1 ? [w] : ranges.map(([s, e]) => slice(w, 0, s, e));
 }
 
+/** [1, 1]: 0 × (the sum of each value's first element), a free data dependency on `after`. */
+function zeroAfter(like0: Value, after: readonly Value[]): Value {
+  const corner = (d: Value) => d.graph.op('Slice', [d], { starts: [0, 0], ends: [1, 1], axes: [0, 1] });
+  return mul(
+    like(like0, 0),
+    after.map(corner).reduce((a, b) => add(a, b)),
+  );
+}
+
 /**
  * h·w_kᵀ, ordered after `after` (the previous chunk's results): Gemm's bias input C is 0·after[0,0] summed,
  * broadcast over [N, V_k], so the values are unchanged and the chunk cannot be scheduled early.
@@ -116,15 +125,6 @@ defineOp('ChunkedLogSumExp', {
     return [squeeze(lse, [1]), ...logits];
   },
 });
-
-/** [1, 1]: 0 × (the sum of each value's first element), a free data dependency on `after`. */
-function zeroAfter(like0: Value, after: readonly Value[]): Value {
-  const corner = (d: Value) => d.graph.op('Slice', [d], { starts: [0, 0], ends: [1, 1], axes: [0, 1] });
-  return mul(
-    like(like0, 0),
-    after.map(corner).reduce((a, b) => add(a, b)),
-  );
-}
 
 defineOp('ChunkedLogSumExpGrad', {
   infer: (inputs, attrs) => {
