@@ -142,9 +142,15 @@ export async function runTrainBench(log: (line: string) => void = console.log): 
   log(
     `  ORT CPU threads ${cpuThreads(defaultTrainConfig.threads)} (one per physical core); ${MALLOC_MMAP_THRESHOLD}=${process.env[MALLOC_MMAP_THRESHOLD] ?? 'unset'} ${GLIBC_TUNABLES}=${process.env[GLIBC_TUNABLES] ?? 'unset'}`,
   );
+  // MINIASTROLM_BENCH_ATTENTION_BLOCKS=n overrides the config's causal attention query blocks.
+  const attentionBlocks = Number(
+    process.env['MINIASTROLM_BENCH_ATTENTION_BLOCKS'] ?? defaultTrainConfig.attentionBlocks,
+  );
+  log(`  causal attention in ${attentionBlocks} query block${attentionBlocks === 1 ? '' : 's'}`);
   const sessions = new TrainSessions(cfg, specs, device, {}, undefined, {
     recomputeAttention,
     storeLogits: !recomputeLogits,
+    attentionBlocks,
   });
   await sessions.prepare(1);
   let state = LiveState.fromHost(specs, stateFromWeights(specs, initGpt2Weights(cfg, { seed: 1 })));

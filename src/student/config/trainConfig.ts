@@ -80,6 +80,11 @@ export interface TrainConfig {
    * the same weights; keeping them saves one of the head's three gradient GEMMs.
    */
   recomputeLogits: boolean;
+  /**
+   * Causal attention in this many query blocks, each over its key prefix: (n+1)/(2n) of attention's work, the
+   * same probabilities. Must divide data.padToMultipleOf and data.maxSeqLen, so every batch's length divides.
+   */
+  attentionBlocks: number;
   /** ONNX Runtime CPU threads; 0: one per physical core (threads.ts). Not part of the trajectory. */
   threads: number;
   lora: { enabled: boolean; rank: number; alpha: number; dropout: number; targets: readonly string[] };
@@ -122,6 +127,7 @@ export const defaultTrainConfig: TrainConfig = {
   device: 'cpu',
   recomputeAttention: true,
   recomputeLogits: false,
+  attentionBlocks: 2,
   threads: 0,
   lora: { enabled: false, rank: 8, alpha: 16, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] },
 };
@@ -269,6 +275,23 @@ function readLora(v: unknown): TrainConfig['lora'] {
   };
 }
 
+/** Every batch is padded to a multiple of padToMultipleOf and capped at maxSeqLen: both must divide. */
+function readAttentionBlocks(v: unknown, data: TrainConfig['data']): number {
+  const blocks = reader.int(v, 'attentionBlocks', 1, defaultTrainConfig.attentionBlocks);
+  for (const [key, value] of [
+    ['padToMultipleOf', data.padToMultipleOf],
+    ['maxSeqLen', data.maxSeqLen],
+  ] as const) {
+    if (value % blocks !== 0) {
+      reader.bad(
+        'attentionBlocks',
+        `${blocks} does not divide data.${key} (${value}), so some batches could not be cut into equal blocks: use a divisor of both, or 1`,
+      );
+    }
+  }
+  return blocks;
+}
+
 export function trainConfigFrom(parsed: unknown): TrainConfig {
   const top = section(reader, parsed, 'student_train.yaml', TOP_KEYS);
   const d = defaultTrainConfig;
@@ -301,6 +324,7 @@ export function trainConfigFrom(parsed: unknown): TrainConfig {
     device: oneOf(reader, top['device'], 'device', ['cpu', 'cuda', 'webgpu'], d.device),
     recomputeAttention: reader.bool(top['recomputeAttention'], 'recomputeAttention', d.recomputeAttention),
     recomputeLogits: reader.bool(top['recomputeLogits'], 'recomputeLogits', d.recomputeLogits),
+    attentionBlocks: readAttentionBlocks(top['attentionBlocks'], data),
     threads: reader.int(top['threads'], 'threads', 0, d.threads),
     lora: readLora(top['lora']),
   };

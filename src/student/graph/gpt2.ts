@@ -1,11 +1,12 @@
 // GPT-2 (HF GPT2Model, pre-LN) over the IR: wte+wpe → n_layer × [ln_1 → causal self-attention → residual,
 // ln_2 → MLP with gelu_new → residual] → ln_f. Parameters are graph inputs named as in HF's safetensors
 // ('h.0.attn.c_attn.weight'), Conv1D weights stored [in, out] so a linear layer is x @ W + b.
-// Batch and sequence length are symbols ('B', 'T', and 'P' for cached positions), never baked in.
+// Batch and sequence length are symbols ('B', 'T', and 'P' for cached positions; 'n*Tb' for attention in n query
+// blocks, causalBlocks.ts), never baked in.
 
 import './composites/gelu';
 import './composites/layerNorm';
-import { maskedAttention } from './composites/attention';
+import { blockedCausalAttention, causalBlockBiases } from './causalBlocks';
 import { geluNew } from './composites/gelu';
 import { layerNorm } from './composites/layerNorm';
 import { maskBias } from './composites/maskedSoftmax';
@@ -78,6 +79,11 @@ export interface TransformerOptions {
    * attention.ts): about 1 GB less at GPT-2 124M with 2 × 1024 tokens, for one more q·kᵀ per layer.
    */
   readonly recomputeAttention?: boolean;
+  /**
+   * Causal attention in this many query blocks, each over its key prefix (causalBlocks.ts): (n+1)/(2n) of the
+   * attention work. Needs no cache and a sequence dim declared as a multiple of n ('n*Tb'). Default 1.
+   */
+  readonly attentionBlocks?: number;
 }
 
 export interface TransformerOutput {
@@ -113,7 +119,7 @@ function attention(
   params: ReadonlyMap<string, Value>,
   prefix: string,
   cfg: Gpt2Shape,
-  bias: Value,
+  biases: readonly Value[],
   past: KvPair | undefined,
   recompute: boolean,
 ): { out: Value; present: KvPair } {
@@ -128,7 +134,7 @@ function attention(
   // Scaling q (B·H·T·D values) rather than the scores (B·H·T·S) is cheaper and the same math.
   const qs = o.mul(heads(q!), o.like(x, 1 / Math.sqrt(D)));
   // Recomputing the probabilities in the backward pass trades one more q·kᵀ per layer for not storing them.
-  const y = maskedAttention(qs, key, value, bias, !recompute);
+  const y = blockedCausalAttention(qs, key, value, biases, !recompute);
   const merged = o.reshape(o.transpose(y, [0, 2, 1, 3]), [0, 0, C]);
   return { out: linear(merged, params, `${prefix}.c_proj`), present: { key, value } };
 }
@@ -158,8 +164,11 @@ export function transformer(
   let x = g.scope('embed', () =>
     o.add(o.gather(param(params, 'wte.weight'), inputIds), o.gather(param(params, 'wpe.weight'), queryPos)),
   );
-  // One additive bias [T, P+T] for every layer (0 where allowed, the lowest value where not).
-  const bias = maskBias(mask, x.dtype);
+  const blocks = options.attentionBlocks ?? 1;
+  if (blocks > 1 && past) throw new GraphError('attention blocks are for graphs without a key/value cache');
+  // Additive biases shared by every layer (0 where allowed, the lowest value where not): [T, P+T], or one per
+  // query block.
+  const biases = blocks > 1 ? causalBlockBiases(queryPos, blocks, x.dtype) : [maskBias(mask, x.dtype)];
   const eps = cfg.layerNormEpsilon;
   const present: KvPair[] = [];
   for (let i = 0; i < cfg.nLayer; i++) {
@@ -171,7 +180,7 @@ export function transformer(
         params,
         `${h}.attn`,
         cfg,
-        bias,
+        biases,
         past?.[i],
         options.recomputeAttention === true,
       );

@@ -13,6 +13,7 @@
 // (train/loraDropout.ts), so a step is a pure function of its inputs and a resumed run repeats exactly. Only the
 // training graphs declare them; evaluation and inference graphs have none, which is dropout's eval mode.
 
+import type { Dim } from './dims';
 import type { Gpt2Shape, ParamSpec } from './gpt2';
 import type { DType, Graph, Value } from './ir';
 import * as o from './ops';
@@ -117,12 +118,13 @@ export function declareLora(
   dtype: DType,
   params: Map<string, Value>,
   dropout = 0,
+  seqDim: Dim = 'T',
 ): void {
   checkDropout(dropout);
   for (const p of loraParams(cfg, lora)) params.set(p.name, g.input(p.name, dtype, p.shape));
   if (dropout > 0) {
     for (const m of loraMaskSpecs(cfg, lora))
-      params.set(m.name, g.input(m.name, 'bool', ['B', 'T', m.fanIn]));
+      params.set(m.name, g.input(m.name, 'bool', ['B', seqDim, m.fanIn]));
   }
   params.set(LORA_SCALING, g.constant(dtype, loraScaling(lora) / (1 - dropout)));
 }

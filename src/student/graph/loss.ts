@@ -6,6 +6,7 @@
 // A batch with nothing supervised gives loss 0 and zero gradients, never 0/0.
 
 import { gradients } from './autodiff';
+import { blockedSeqDim } from './causalBlocks';
 import { chunkedLogSumExp } from './composites/lmHead';
 import { declareParams, type Gpt2Shape, gpt2Params, type ParamSpec, transformer } from './gpt2';
 import { SLICE_END } from './infer/tensor';
@@ -78,6 +79,11 @@ export interface LossGraphOptions {
    * differentiate the loss; a forward-only graph keeps its chunks' lean, ordered schedule without it.
    */
   readonly storeLogits?: boolean;
+  /**
+   * TransformerOptions.attentionBlocks: with n > 1 the sequence axis of input_ids, labels (and the LoRA masks) is
+   * declared 'n*Tb', and a batch's length must be a multiple of n.
+   */
+  readonly attentionBlocks?: number;
 }
 
 export interface LossGraph {
@@ -100,11 +106,14 @@ export function buildLossBody(
   options: LossGraphOptions,
 ): { loss: Value; count: Value; params: Map<string, Value> } {
   const params = declareParams(g, cfg, options.dtype);
-  if (options.lora) declareLora(g, cfg, options.lora, options.dtype, params, options.loraDropout ?? 0);
-  const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
-  const labels = g.input('labels', 'int64', ['B', 'T']);
+  const blocks = options.attentionBlocks ?? 1;
+  const seq = blockedSeqDim(blocks);
+  if (options.lora) declareLora(g, cfg, options.lora, options.dtype, params, options.loraDropout ?? 0, seq);
+  const inputIds = g.input('input_ids', 'int64', ['B', seq]);
+  const labels = g.input('labels', 'int64', ['B', seq]);
   const { hidden } = transformer(cfg, params, inputIds, undefined, {
     recomputeAttention: options.recomputeAttention === true,
+    attentionBlocks: blocks,
   });
   const chunks = options.vocabChunks ?? defaultVocabChunks(cfg.vocabSize);
   const { sum, count } = lmLoss(

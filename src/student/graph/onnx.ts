@@ -90,7 +90,11 @@ class NodeWriter {
       inputs.push(this.constInput(`${base}/axes`, attrs['axes'] as number[]));
       delete attrs['axes'];
     }
-    if (node.op === 'Split') {
+    if (node.op === 'Split' && attrs['parts'] !== undefined) {
+      // Equal parts: no 'split' input; opset 18 names the count, 17 takes it from the outputs.
+      if (this.opset >= 18) attrs['num_outputs'] = attrs['parts'];
+      delete attrs['parts'];
+    } else if (node.op === 'Split') {
       inputs.push(this.constInput(`${base}/split`, attrs['split'] as number[]));
       delete attrs['split'];
     }

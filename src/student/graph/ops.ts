@@ -90,6 +90,11 @@ export function split(x: Value, axis: number, sizes: readonly number[]): Value[]
   return x.graph.opMulti('Split', [x], { axis, split: sizes });
 }
 
+/** `parts` equal pieces of an axis (which may be symbolic, as long as its length provably divides). */
+export function splitEqual(x: Value, axis: number, parts: number): Value[] {
+  return x.graph.opMulti('Split', [x], { axis, parts });
+}
+
 export function concat(xs: readonly Value[], axis: number): Value {
   const first = xs[0];
   if (!first) throw new GraphError('concat of nothing');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { MiniAstroError } from '../../core/errors';
 import type { Device } from '../config/trainConfig';
-import { asInt64, type Batch } from '../data/collator';
+import type { Batch } from '../data/collator';
 import { loadExamples } from '../data/dataset';
 import { type DumpResult, writeBatchDump } from '../data/dump';
 import { BatchLoader } from '../data/order';
@@ -17,6 +17,7 @@ import { gpt2Params, type ParamSpec } from '../graph/gpt2';
 import { ortTensor } from '../graph/session';
 import { loadGpt2Folder } from '../model/hfFolder';
 import { defaultTokenizer } from '../tokenizer';
+import { batchFeeds } from './batchFeeds';
 import { readTrainerStateIfAny } from './checkpoint';
 import { openDeviceSession } from './device';
 import { buildEvalGraph } from './graphs';
@@ -36,14 +37,6 @@ export function paramFeeds(specs: readonly ParamSpec[], params: TensorMap): Reco
   return feeds;
 }
 
-export function batchFeeds(batch: Batch): Record<string, ort.Tensor> {
-  const dims = [batch.batchSize, batch.seqLen];
-  return {
-    input_ids: ortTensor('int64', asInt64(batch.inputIds), dims),
-    labels: ortTensor('int64', asInt64(batch.labels), dims),
-  };
-}
-
 export function scalarOf(tensor: ort.Tensor | undefined, name: string): number {
   if (!tensor) throw new Error(`graph output ${name} is missing`);
   return Number((tensor.data as ArrayLike<number | bigint>)[0]);
@@ -57,12 +50,13 @@ export async function maskedLoss(
   session: ort.InferenceSession,
   weights: Readonly<Record<string, ort.Tensor>>,
   batches: Iterable<Batch>,
+  attentionBlocks = 1,
 ): Promise<LossTotals> {
   let lossSum = 0;
   let supervisedTokens = 0;
   let examples = 0;
   for (const batch of batches) {
-    const out = await session.run({ ...weights, ...batchFeeds(batch) });
+    const out = await session.run({ ...weights, ...batchFeeds(batch, attentionBlocks) });
     lossSum += scalarOf(out['loss'], 'loss');
     supervisedTokens += scalarOf(out['token_count'], 'token_count');
     examples += batch.batchSize;

@@ -20,6 +20,7 @@ import { ortTensor } from '../graph/session';
 import { cpuThreads } from '../graph/threads';
 import { adamW, buildAdamWGraph, buildTrainStepGraph, HYPERPARAMETERS } from '../graph/train_step';
 import { AdamWPool } from './adamWPool';
+import { batchFeeds } from './batchFeeds';
 import { type DeviceSessionOptions, openDeviceSession } from './device';
 import { DeviceCopier, releaseDeviceTensors } from './deviceTensors';
 import { stateOutputNames } from './liveState';
@@ -43,6 +44,8 @@ export interface StepGraphOptions {
   readonly recomputeAttention?: boolean;
   /** LossGraphOptions.storeLogits. */
   readonly storeLogits?: boolean;
+  /** LossGraphOptions.attentionBlocks (the evaluation graph uses it too). */
+  readonly attentionBlocks?: number;
 }
 
 /** The loss-body options that a step's graphs share. */
@@ -50,6 +53,7 @@ function lossOptions(options: StepGraphOptions): Omit<LossGraphOptions, 'dtype' 
   return {
     recomputeAttention: options.recomputeAttention === true,
     storeLogits: options.storeLogits === true,
+    attentionBlocks: options.attentionBlocks ?? 1,
     ...(options.lora ? { lora: options.lora, loraDropout: options.loraDropout ?? 0 } : {}),
   };
 }
@@ -100,11 +104,12 @@ export function buildCustomStepGraph(
 }
 
 /** Forward only. Inputs: parameters, input_ids, labels. Outputs: loss (SUM over supervised tokens), token_count. */
-export function buildEvalGraph(cfg: Gpt2Shape, lora?: LoraShape): Graph {
+export function buildEvalGraph(cfg: Gpt2Shape, lora?: LoraShape, attentionBlocks = 1): Graph {
   const g = new Graph('gpt2_eval_loss');
   const { loss, count } = buildLossBody(g, cfg, {
     dtype: DTYPE,
     reduction: 'sum',
+    attentionBlocks,
     ...(lora ? { lora } : {}),
   });
   g.output(loss, 'loss');
@@ -120,6 +125,8 @@ export interface StepGraphChoices {
   readonly recomputeAttention?: boolean;
   /** Keep the LM head's logits for the backward pass (LossGraphOptions.storeLogits). */
   readonly storeLogits?: boolean;
+  /** Causal attention in this many query blocks (TransformerOptions.attentionBlocks); batch lengths divide. */
+  readonly attentionBlocks?: number;
 }
 
 /** A LoRA run's adapter shape and frozen base weights (HF names). */
@@ -183,6 +190,11 @@ export class TrainSessions {
     return this.masks ? this.masks.feeds(step, micro, batch.batchSize, batch.seqLen) : {};
   }
 
+  /** input_ids and labels of `batch` for these graphs (refused when its length does not divide into the blocks). */
+  batchFeeds(batch: Batch): Record<string, ort.Tensor> {
+    return batchFeeds(batch, this.choices.attentionBlocks);
+  }
+
   /** The host optimizer's threads (CPU): as many lanes as ONNX Runtime has threads, idle while AdamW runs. */
   adamWPool(): AdamWPool {
     this.pool ??= new AdamWPool(this.options.intraOpThreads ?? cpuThreads());
@@ -220,6 +232,7 @@ export class TrainSessions {
     return {
       ...(this.choices.recomputeAttention ? { recomputeAttention: true } : {}),
       ...(this.choices.storeLogits ? { storeLogits: true } : {}),
+      ...(this.choices.attentionBlocks ? { attentionBlocks: this.choices.attentionBlocks } : {}),
       ...(this.lora ? { lora: this.lora, loraDropout: this.loraDropout } : {}),
     };
   }
@@ -267,7 +280,7 @@ export class TrainSessions {
   }
 
   evaluation(): Promise<ort.InferenceSession> {
-    return this.get('eval', () => buildEvalGraph(this.cfg, this.lora));
+    return this.get('eval', () => buildEvalGraph(this.cfg, this.lora, this.choices.attentionBlocks));
   }
 
   async release(): Promise<void> {

@@ -18,7 +18,7 @@ import type { PlannedBatch } from '../data/order';
 import type { ParamSpec } from '../graph/gpt2';
 import { ortTensor } from '../graph/session';
 import { releaseDeviceTensors } from './deviceTensors';
-import { batchFeeds, scalarOf } from './evaluate';
+import { scalarOf } from './evaluate';
 import type { TrainSessions } from './graphs';
 import { LiveState } from './liveState';
 
@@ -87,7 +87,7 @@ async function fusedStep(
     ...(await sessions.frozenFeeds()),
     ...state.momentFeeds(),
     ...hyper,
-    ...batchFeeds(planned.batch),
+    ...sessions.batchFeeds(planned.batch),
     ...sessions.dropoutFeeds(step, 0, planned.batch),
   });
   return {
@@ -134,7 +134,7 @@ async function gradientPass(
     out = await session.run({
       ...weights,
       ...acc,
-      ...batchFeeds(last.batch),
+      ...sessions.batchFeeds(last.batch),
       ...sessions.dropoutFeeds(step, k, last.batch),
     });
     lossSum += scalarOf(out['loss'], 'loss');

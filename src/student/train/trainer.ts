@@ -153,6 +153,7 @@ class TrainingRun {
     this.sessions = new TrainSessions(gpt2, specs, config.device, { intraOpThreads: threads }, frozen, {
       recomputeAttention: config.recomputeAttention,
       storeLogits: !config.recomputeLogits,
+      attentionBlocks: config.attentionBlocks,
       ...(options.graphOptimizer ? { graphOptimizer: true } : {}),
     });
     // Built before 'start' so that step times (and the ETA) measure steps, not graph compilation.
@@ -183,7 +184,7 @@ class TrainingRun {
       const session = await this.sessions!.evaluation();
       const batches = evalLoader!.epochBatches(0);
       const weights = { ...state.paramFeeds(), ...(await this.sessions!.frozenFeeds()) };
-      const totals = await maskedLoss(session, weights, batches);
+      const totals = await maskedLoss(session, weights, batches, this.config.attentionBlocks);
       const event: EvalEvent = {
         type: 'eval',
         step: this.step,

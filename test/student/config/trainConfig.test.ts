@@ -85,6 +85,12 @@ test('unknown keys, wrong types and contradictions are named by their path', () 
     [{ keepCheckpoints: 0 }, /keepCheckpoints: expected an integer >= 1/],
     [{ threads: -1 }, /threads: expected an integer >= 0/],
     [{ threads: 1.5 }, /threads: expected an integer >= 0/],
+    [{ attentionBlocks: 0 }, /attentionBlocks: expected an integer >= 1/],
+    [{ attentionBlocks: 3 }, /attentionBlocks: 3 does not divide data\.padToMultipleOf \(8\)/],
+    [
+      { attentionBlocks: 4, data: { padToMultipleOf: 4, maxSeqLen: 1022 } },
+      /attentionBlocks: 4 does not divide data\.maxSeqLen \(1022\)/,
+    ],
     [['a'], /student_train\.yaml: expected a mapping/],
   ];
   for (const [input, message] of cases) {

@@ -40,6 +40,17 @@ test('shape mistakes fail at build time, naming the op, the scope and the shapes
   assert.throws(() => o.add(x, g.input('z', 'float64', [8])), /share a dtype/);
   assert.throws(() => o.reshape(x, [-1, 3]), /not a multiple/);
   assert.throws(() => o.split(x, 2, [3, 3]), /do not add up to 8/);
+  // Equal parts of a symbolic axis only where its polynomial provably divides.
+  assert.throws(() => o.splitEqual(x, 1, 2), /cannot split axis 1 of length T into 2 equal parts/);
+  const even = g.input('even', 'float32', ['B', '2*Tb+2', 8]);
+  assert.deepEqual(
+    o.splitEqual(even, 1, 2).map((p) => p.shape),
+    [
+      ['B', 'Tb+1', 8],
+      ['B', 'Tb+1', 8],
+    ],
+  );
+  assert.throws(() => o.splitEqual(even, 2, 3), /length 8 into 3 equal parts/);
   assert.throws(() => g.op('NoSuchOp', [x]), /not supported/);
   assert.throws(() => g.input('x', 'float32', [1]), /already used/);
   assert.equal(String(o.reshape(o.slice(x, 1, 0, -1), [-1, 8])).split(':')[1], 'float32[B*T-B, 8]');

@@ -2,7 +2,8 @@
 // whose state stays in device memory). Both run here on the CPU: the same tiny run through either path gives the
 // same losses and nearly the same weights, and the graph path resumes bit-identically, with and without
 // gradient accumulation, so the GPUs' step logic (LiveState from outputs, released inputs) is covered by CI.
-// Also: recomputing attention probabilities changes no weight.
+// Also: recomputing attention probabilities changes no weight, and attention in query blocks changes them only
+// by float rounding.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -90,4 +91,42 @@ test('keeping the LM head logits for the backward pass trains exactly the same w
     { sink: () => {} },
   );
   assert.equal(recomputed.weightsSha256, kept.weightsSha256);
+});
+
+test('causal attention in 1, 2 and 4 query blocks trains the same run (to float rounding)', async (t) => {
+  const root = tempDir(t);
+  const extra = { maxSteps: 6, checkpointEvery: 6, evalEvery: 3 };
+  const runs = [];
+  for (const attentionBlocks of [1, 2, 4]) {
+    const events = collector();
+    const outcome = await runTraining(
+      tinyConfig(path.join(root, `b${attentionBlocks}`), { ...extra, attentionBlocks }),
+      {
+        sink: events.sink,
+      },
+    );
+    runs.push({ events, weights: loadCheckpoint(outcome.checkpoint).state.params });
+  }
+  const [full, ...blocked] = runs;
+  for (const run of blocked) {
+    const losses = [
+      ...run.events.of('step').map((e) => e.loss),
+      ...run.events.of('eval').map((e) => e.evalLoss),
+    ];
+    const reference = [
+      ...full!.events.of('step').map((e) => e.loss),
+      ...full!.events.of('eval').map((e) => e.evalLoss),
+    ];
+    assert.equal(losses.length, 8, '6 steps and 2 evaluations');
+    for (const [i, l] of losses.entries()) {
+      assert.ok(Math.abs(l - reference[i]!) < 1e-5, `loss ${i}: ${l} vs ${reference[i]}`);
+    }
+    let worst = 0;
+    for (const [name, data] of full!.weights) {
+      const other = run.weights.get(name)!;
+      for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i]! - other[i]!));
+    }
+    t.diagnostic(`largest weight difference against full attention after 6 steps: ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-5, `weights differ by ${worst}`);
+  }
 });

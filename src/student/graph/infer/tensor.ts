@@ -139,15 +139,26 @@ defineOp('Concat', {
 });
 
 defineOp('Split', {
+  // `split` gives static sizes; `parts` cuts the axis into that many equal pieces, which a symbolic axis allows
+  // when its polynomial divides ('2*Tb' into two 'Tb'; 'T' not at all, since nothing proves T even).
   infer: (inputs, attrs) => {
     expectInputs(inputs, 1);
     const x = inputs[0]!;
     const axis = normAxis(intAttr(attrs, 'axis', 0), x.rank);
-    const sizes = intsAttr(attrs, 'split');
     const dim = x.shape[axis]!;
+    const withSize = (s: Dim) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === axis ? s : d)) });
+    if (attrs['parts'] !== undefined) {
+      const parts = intAttr(attrs, 'parts');
+      const size = parts >= 1 ? dimDiv(dim, parts) : undefined;
+      if (size === undefined) {
+        throw new GraphError(`cannot split axis ${axis} of length ${dim} into ${parts} equal parts`);
+      }
+      return Array.from({ length: parts }, () => withSize(size));
+    }
+    const sizes = intsAttr(attrs, 'split');
     const sum = sizes.reduce((a, b) => a + b, 0);
     if (!dimEq(dim, sum)) throw new GraphError(`split sizes ${fmtShape(sizes)} do not add up to ${dim}`);
-    return sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === axis ? s : d)) }));
+    return sizes.map(withSize);
   },
 });
 

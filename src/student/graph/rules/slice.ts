@@ -1,10 +1,11 @@
 // Gradients of Slice, Split and Concat. Slice pads the gradient back with zeros (pads computed from the
-// input's runtime shape when the sliced axis is symbolic); Split concatenates; Concat splits.
+// input's runtime shape when the sliced axis is symbolic); Split concatenates; Concat splits (into equal parts
+// when the sizes are symbolic).
 
-import type { Dim } from '../dims';
+import { type Dim, dimEq } from '../dims';
 import { SLICE_END } from '../infer/tensor';
 import type { Value } from '../ir';
-import { concat, shapeOf, split } from '../ops';
+import { concat, shapeOf, split, splitEqual } from '../ops';
 import { GraphError, intAttr, intsAttr, normAxis } from '../registry';
 import { defineGrad, dyOrZeros } from './rule';
 
@@ -64,9 +65,11 @@ defineGrad('Split', (ctx) => {
 defineGrad('Concat', ({ node, inputs, dy: [d], needs }) => {
   const axis = normAxis(intAttr(node.attrs, 'axis'), inputs[0]!.rank);
   const sizes = inputs.map((v) => v.shape[axis]!);
-  if (!sizes.every((s): s is number => typeof s === 'number')) {
-    throw new GraphError('Concat gradient needs static sizes on the concatenated axis');
-  }
-  const parts = inputs.length === 1 ? [d!] : split(d!, axis, sizes);
+  const parts = (() => {
+    if (inputs.length === 1) return [d!];
+    if (sizes.every((s): s is number => typeof s === 'number')) return split(d!, axis, sizes);
+    if (sizes.every((s) => dimEq(s, sizes[0]!))) return splitEqual(d!, axis, sizes.length);
+    throw new GraphError('Concat gradient needs static or equal sizes on the concatenated axis');
+  })();
   return parts.map((p, i) => (needs[i] ? p : undefined));
 });
