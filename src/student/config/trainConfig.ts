@@ -82,7 +82,8 @@ export interface TrainConfig {
   recomputeLogits: boolean;
   /**
    * Causal attention in this many query blocks, each over its key prefix: (n+1)/(2n) of attention's work, the
-   * same probabilities. Must divide data.padToMultipleOf and data.maxSeqLen, so every batch's length divides.
+   * same probabilities. Must divide data.padToMultipleOf and data.maxSeqLen, so every batch's length divides. Not
+   * part of the trajectory: like threads, it changes only float rounding.
    */
   attentionBlocks: number;
   /** ONNX Runtime CPU threads; 0: one per physical core (threads.ts). Not part of the trajectory. */

@@ -1,11 +1,11 @@
-// Causal attention in query blocks, so a training step skips the masked half of every T × T product. Design goal:
-// attention's work, not its memory. Full causal attention multiplies all T × T scores and then masks the upper
-// triangle away; cutting the queries into n blocks of Tb = T/n rows, block i attends only keys [0, (i+1)·Tb), so
-// q·kᵀ, P·v, the softmax and all four backward products do (n+1)/(2n) of the work: 3/4 with 2 blocks, 5/8 with 4.
-// Each block is an ordinary MaskedAttention over a key prefix, with its own [Tb, (i+1)·Tb] bias (zeros, then a
-// causal Tb × Tb corner), so the probabilities are the same numbers full attention gives: the skipped columns
-// were exactly 0 there. Only the sums of the key gradients split into per-block parts, which can change float
-// rounding in their last bits.
+// Causal attention in query blocks, so a training step skips most of the masked half of every T × T product.
+// Design goal: attention's work, not its memory. Full causal attention multiplies all T × T scores and then masks
+// the upper triangle away; cutting the queries into n blocks of Tb = T/n rows, block i attends only keys
+// [0, (i+1)·Tb), so q·kᵀ, P·v, the softmax and all four backward products do (n+1)/(2n) of the work: 3/4 with 2
+// blocks, 5/8 with 4. Each block is an ordinary MaskedAttention over a key prefix, with its own [Tb, (i+1)·Tb]
+// bias (zeros, then a causal Tb × Tb corner), so the probabilities are the same numbers full attention gives: the
+// skipped columns were exactly 0 there. Only the key and value gradients become sums of per-block parts, which can
+// change float rounding in their last bits.
 // The sequence axis must be a provable multiple of n: a graph with blocks declares it 'n*Tb' (loss.ts).
 
 import { maskedAttention } from './composites/attention';

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import type { Batch } from '../../../src/student/data/collator';
 import { blockedSeqDim } from '../../../src/student/graph/causalBlocks';
 import { dimEq } from '../../../src/student/graph/dims';
-import { gpt2Params } from '../../../src/student/graph/gpt2';
+import { declareParams, gpt2Params, transformer } from '../../../src/student/graph/gpt2';
+import { Graph } from '../../../src/student/graph/ir';
 import { buildLossGraph, type LossGraphOptions } from '../../../src/student/graph/loss';
 import { openSession } from '../../../src/student/graph/session';
 import { TrainSessions } from '../../../src/student/train/graphs';
@@ -77,9 +78,26 @@ test('each block attends only its key prefix: (n+1)/(2n) of the T × T scores', 
   }
 });
 
-test('a sequence axis that does not divide into the blocks is refused when the graph is built', () => {
+test('a sequence axis not declared as a multiple of the blocks is refused when the graph is built', () => {
   assert.throws(() => blockedSeqDim(0), /attention blocks must be ≥ 1/);
   assert.throws(() => blockedSeqDim(1.5), /attention blocks must be ≥ 1/);
+  const g = new Graph();
+  const params = declareParams(g, TINY, 'float32');
+  const ids = g.input('input_ids', 'int64', ['B', 'T']);
+  assert.throws(
+    () => transformer(TINY, params, ids, undefined, { attentionBlocks: 2 }),
+    /cannot split axis 0 of length T into 2 equal parts/,
+  );
+  const cached = new Graph();
+  const past = Array.from({ length: TINY.nLayer }, () => ({
+    key: cached.input(`k${cached.inputs.length}`, 'float32', ['B', TINY.nHead, 'P', 4]),
+    value: cached.input(`v${cached.inputs.length}`, 'float32', ['B', TINY.nHead, 'P', 4]),
+  }));
+  const cachedIds = cached.input('input_ids', 'int64', ['B', '2*Tb']);
+  assert.throws(
+    () => transformer(TINY, declareParams(cached, TINY, 'float32'), cachedIds, past, { attentionBlocks: 2 }),
+    /attention blocks are for graphs without a key\/value cache/,
+  );
 });
 
 test('the training sessions refuse a batch whose length does not divide into their blocks, saying what to change', async () => {
