@@ -152,7 +152,7 @@ export function buildLossGraph(cfg: Gpt2Shape, options: LossGraphOptions): LossG
   });
   if (options.gradSquares) {
     g.output(
-      outs.map((d) => o.reduceSum(o.mul(d, d), undefined, false)).reduce((a, b) => o.add(a, b)),
+      outs.map((d) => o.reduceSumSquare(d, undefined, false)).reduce((a, b) => o.add(a, b)),
       'grad_sq',
     );
   }

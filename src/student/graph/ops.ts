@@ -122,6 +122,7 @@ const reduce =
 export const reduceSum = reduce('ReduceSum');
 export const reduceMean = reduce('ReduceMean');
 export const reduceMax = reduce('ReduceMax');
+export const reduceSumSquare = reduce('ReduceSumSquare');
 
 export function softmax(x: Value, axis = -1): Value {
   return x.graph.op('Softmax', [x], { axis });

@@ -47,7 +47,7 @@ export function adamW(
   return g.scope('adamw', () => {
     const dtype = params[0]!.dtype;
     const one = g.constant(dtype, 1);
-    const squares = grads.map((d) => o.reduceSum(o.mul(d, d), undefined, false));
+    const squares = grads.map((d) => o.reduceSumSquare(d, undefined, false));
     const gradNorm = o.sqrt(squares.reduce((a, b) => o.add(a, b)));
     const wanted = o.min(one, o.div(hyper.max_grad_norm, o.add(gradNorm, g.constant(dtype, CLIP_EPS))));
     const clip = o.where(o.greater(hyper.max_grad_norm, g.constant(dtype, 0)), wanted, one);
