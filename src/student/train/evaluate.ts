@@ -44,19 +44,20 @@ export function scalarOf(tensor: ort.Tensor | undefined, name: string): number {
 
 /**
  * Sums the eval graph's loss and token count over `batches` (the session of buildEvalGraph); `weights` are the
- * parameter feeds every run gets (with a LoRA run's frozen base weights), on the host or on the device.
+ * parameter feeds every run gets (with a LoRA run's frozen base weights), on the host or on the device; `feedsOf`
+ * turns a batch into its inputs (TrainSessions.batchFeeds where the graph has attention blocks).
  */
 export async function maskedLoss(
   session: ort.InferenceSession,
   weights: Readonly<Record<string, ort.Tensor>>,
   batches: Iterable<Batch>,
-  attentionBlocks = 1,
+  feedsOf: (batch: Batch) => Record<string, ort.Tensor> = batchFeeds,
 ): Promise<LossTotals> {
   let lossSum = 0;
   let supervisedTokens = 0;
   let examples = 0;
   for (const batch of batches) {
-    const out = await session.run({ ...weights, ...batchFeeds(batch, attentionBlocks) });
+    const out = await session.run({ ...weights, ...feedsOf(batch) });
     lossSum += scalarOf(out['loss'], 'loss');
     supervisedTokens += scalarOf(out['token_count'], 'token_count');
     examples += batch.batchSize;

@@ -184,7 +184,7 @@ class TrainingRun {
       const session = await this.sessions!.evaluation();
       const batches = evalLoader!.epochBatches(0);
       const weights = { ...state.paramFeeds(), ...(await this.sessions!.frozenFeeds()) };
-      const totals = await maskedLoss(session, weights, batches, this.config.attentionBlocks);
+      const totals = await maskedLoss(session, weights, batches, (b) => this.sessions!.batchFeeds(b));
       const event: EvalEvent = {
         type: 'eval',
         step: this.step,
