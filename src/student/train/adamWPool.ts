@@ -10,6 +10,13 @@
 import { Worker } from 'node:worker_threads';
 import type { ParamSpec } from '../graph/gpt2';
 import {
+  type AdamWKernel,
+  adamWKernel,
+  adamWKernelModule,
+  KERNEL_CHUNK,
+  wasmAdamWKernel,
+} from './adamWKernel';
+import {
   type AdamWCoefficients,
   type AdamWSettings,
   adamWCoefficients,
@@ -35,13 +42,18 @@ interface Job {
 /** What a worker hands back: the updated state, not the gradients. */
 type ReturnedTensor = Pick<MovedTensor, 'name' | 'p' | 'm' | 'v'>;
 
-/** A worker's loop: the kernel's own source, applied to each tensor it is handed, which it hands back. */
+/**
+ * A worker's loop: the kernels' own source (the compiled WebAssembly module comes as workerData), applied to each
+ * tensor it is handed, which it hands back.
+ */
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const adamWTensor = ${adamWTensor.toString()};
+const wasmAdamWKernel = ${wasmAdamWKernel.toString()};
+const kernel = workerData.module ? wasmAdamWKernel(workerData.module, workerData.chunk) : adamWTensor;
 parentPort.on('message', (job) => {
   for (const t of job.tensors) {
-    adamWTensor(new Float32Array(t.p), new Float32Array(t.m), new Float32Array(t.v), new Float32Array(t.g), job.c, t.decay);
+    kernel(new Float32Array(t.p), new Float32Array(t.m), new Float32Array(t.v), new Float32Array(t.g), job.c, t.decay);
   }
   // The gradients stay here (a buffer left out of the transfer list would be copied back).
   const back = job.tensors.map((t) => ({ name: t.name, p: t.p, m: t.m, v: t.v }));
@@ -69,18 +81,23 @@ export function dealBySize(sizes: readonly number[], lanes: number): number[][] 
 
 export class AdamWPool {
   private readonly workers: Worker[] = [];
+  private readonly kernel: AdamWKernel;
 
   /**
    * `threads` lanes in all (this thread included); below `minElements` a step stays on this thread. The default
    * is 0: a tiny model's step pays well under a millisecond for the messages, and every CPU run (the tests'
-   * bit-identity checks included) goes through the same path as a large one.
+   * bit-identity checks included) goes through the same path as a large one. `wasm: false` runs the JavaScript
+   * kernel on every lane (for comparisons; the bits are the same).
    */
   constructor(
     readonly threads: number,
     readonly minElements = 0,
+    wasm = true,
   ) {
+    const module = wasm ? adamWKernelModule() : null;
+    this.kernel = module ? adamWKernel() : adamWTensor;
     for (let i = 1; i < threads; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, chunk: KERNEL_CHUNK } });
       // An idle pool must not keep a finished CLI run alive.
       worker.unref();
       this.workers.push(worker);
@@ -125,7 +142,7 @@ export class AdamWPool {
     });
     for (const i of lanes[0] ?? []) {
       const a = arrays[i]!;
-      adamWTensor(a.p, a.m, a.v, a.g, c, decayOf(a.spec, s));
+      this.kernel(a.p, a.m, a.v, a.g, c, decayOf(a.spec, s));
     }
     const moved: string[] = [];
     for (const tensors of await Promise.all(jobs)) {
