@@ -86,8 +86,8 @@ export class AdamWPool {
   /**
    * `threads` lanes in all (this thread included); below `minElements` a step stays on this thread. The default
    * is 0: a tiny model's step pays well under a millisecond for the messages, and every CPU run (the tests'
-   * bit-identity checks included) goes through the same path as a large one. `wasm: false` runs the JavaScript
-   * kernel on every lane (for comparisons; the bits are the same).
+   * bit-identity checks included) goes through the same path as a large one. With `wasm` false every lane runs the
+   * JavaScript kernel, as on a runtime without WebAssembly SIMD (the same bits).
    */
   constructor(
     readonly threads: number,

@@ -6,6 +6,7 @@
  * of ORT's dozen elementwise kernels. Same semantics as train_step.ts's in-graph AdamW (torch's: global-norm
  * clipping with its 1e-6, bias correction, decoupled decay on the flagged parameters); arithmetic in float64,
  * stored as float32. On a GPU the in-graph version stays: there the state lives in device memory.
+ * adamWTensor is the reference kernel and the fallback; adamWKernel.ts runs the same arithmetic in WebAssembly.
  */
 import type { ParamSpec } from '../graph/gpt2';
 import type { OptimizerState } from './state';

@@ -58,26 +58,28 @@ test('dealing by size balances the lanes, largest first, every index once', () =
   assert.deepEqual(dealBySize([7], 3), [[0], [], []]);
 });
 
-test('three lanes give bit for bit the one-thread update over five steps; moved tensors come back', async (t) => {
-  const pool = new AdamWPool(3);
-  t.after(() => pool.close());
-  const alone = state(1);
-  const pooled = state(1);
-  // A view into a larger buffer cannot be transferred: it stays on this thread's lane.
-  const shared = new Float32Array(size(SPECS[2]!) + 8);
-  shared.set(pooled.params.get('b1')!, 4);
-  pooled.params.set('b1', shared.subarray(4, 4 + size(SPECS[2]!)));
-  let movedEver = new Set<string>();
-  for (let step = 1; step <= 5; step++) {
-    const normAlone = adamWInPlace(SPECS, alone, grads(step), settings(step));
-    const { norm, moved } = await pool.step(SPECS, pooled, grads(step), settings(step));
-    assert.equal(norm, normAlone);
-    movedEver = new Set([...movedEver, ...moved]);
-  }
-  assert.ok(movedEver.size > 0, 'some tensors ran on workers');
-  assert.ok(!movedEver.has('b1'), 'the view stayed on this thread');
-  for (const key of ['params', 'm', 'v'] as const) assert.deepEqual(bits(pooled[key]), bits(alone[key]));
-});
+for (const wasm of [true, false]) {
+  test(`three lanes give bit for bit the one-thread update over five steps; moved tensors come back (${wasm ? 'WebAssembly' : 'JavaScript'} kernel)`, async (t) => {
+    const pool = new AdamWPool(3, 0, wasm);
+    t.after(() => pool.close());
+    const alone = state(1);
+    const pooled = state(1);
+    // A view into a larger buffer cannot be transferred: it stays on this thread's lane.
+    const shared = new Float32Array(size(SPECS[2]!) + 8);
+    shared.set(pooled.params.get('b1')!, 4);
+    pooled.params.set('b1', shared.subarray(4, 4 + size(SPECS[2]!)));
+    let movedEver = new Set<string>();
+    for (let step = 1; step <= 5; step++) {
+      const normAlone = adamWInPlace(SPECS, alone, grads(step), settings(step));
+      const { norm, moved } = await pool.step(SPECS, pooled, grads(step), settings(step));
+      assert.equal(norm, normAlone);
+      movedEver = new Set([...movedEver, ...moved]);
+    }
+    assert.ok(movedEver.size > 0, 'some tensors ran on workers');
+    assert.ok(!movedEver.has('b1'), 'the view stayed on this thread');
+    for (const key of ['params', 'm', 'v'] as const) assert.deepEqual(bits(pooled[key]), bits(alone[key]));
+  });
+}
 
 test('below minElements the step stays on this thread (nothing moves)', async (t) => {
   const pool = new AdamWPool(2, 1 << 20);
