@@ -28,11 +28,17 @@ export const KERNEL_CHUNK = 8192;
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** The compiled kernel, or null where this runtime lacks WebAssembly SIMD. Compiled once a thread. */
+/**
+ * The compiled kernel, or null where this runtime lacks WebAssembly SIMD or WebAssembly altogether (node
+ * --jitless has no WebAssembly global). Compiled once a thread.
+ */
 export function adamWKernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     const bytes = Buffer.from(ADAMW_KERNEL_WASM, 'base64');
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled =
+      typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes)
+        ? new WebAssembly.Module(bytes)
+        : null;
   }
   return compiled;
 }

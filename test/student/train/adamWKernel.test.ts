@@ -2,7 +2,9 @@
 // bits as the JavaScript kernel, across chunk edges, odd lengths and the values where rounding gets delicate.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { assembleWat, renderWasmModule, WASM_KERNELS } from '../../../scripts/build-wasm';
 import {
@@ -104,4 +106,44 @@ test('tensors of different lengths are refused, naming the lengths', () => {
     () => kernel(a, a, a, new Float32Array(7), coefficients(1, 1), 1),
     /differ in length \(8, 8, 8, 7\)/,
   );
+});
+
+/** Three AdamW steps of the pool on a fixed case in a child Node; prints whether it had a module, and the bits. */
+const POOL_SCRIPT = `
+const { AdamWPool } = require(${JSON.stringify(path.resolve('src/student/train/adamWPool.ts'))});
+const { adamWKernelModule } = require(${JSON.stringify(path.resolve('src/student/train/adamWKernel.ts'))});
+(async () => {
+  const specs = [{ name: 'w', shape: [40, 25], decay: true }, { name: 'b', shape: [25], decay: false }];
+  let seed = 5;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5);
+  const make = (n, scale) => Float32Array.from({ length: n }, () => rand() * scale);
+  const state = { params: new Map(), m: new Map(), v: new Map() };
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    state.params.set(s.name, make(n, 1)); state.m.set(s.name, new Float32Array(n)); state.v.set(s.name, new Float32Array(n));
+  }
+  const pool = new AdamWPool(2);
+  for (let step = 1; step <= 3; step++) {
+    const grads = new Map(specs.map((s) => [s.name, make(s.shape.reduce((a, b) => a * b, 1), 0.1)]));
+    await pool.step(specs, state, grads, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1, step, gradScale: 0.5 });
+  }
+  await pool.close();
+  const bits = (m) => [...m.values()].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex')).join('');
+  console.log(JSON.stringify({ wasm: adamWKernelModule() !== null, bits: bits(state.params) + bits(state.m) + bits(state.v) }));
+})();`;
+
+function poolInChild(flags: string[]): { wasm: boolean; bits: string } {
+  const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', '-e', POOL_SCRIPT], {
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
+}
+
+test('without WebAssembly (node --jitless) the pool falls back to the JavaScript kernel, with the same bits', () => {
+  const withWasm = poolInChild([]);
+  const jitless = poolInChild(['--jitless']);
+  assert.equal(withWasm.wasm, true);
+  assert.equal(jitless.wasm, false, 'no WebAssembly global under --jitless');
+  assert.equal(jitless.bits, withWasm.bits);
 });
