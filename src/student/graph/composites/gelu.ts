@@ -8,8 +8,8 @@
 // takes 14 passes for forward and backward together where the tanh form took 20.
 // Why the derivative is an output: lowered here, its nodes sit beside the forward's in graph order, and ONNX
 // Runtime (which runs ready nodes in that order) computes it as soon as x exists. x, x² and s then die in the
-// forward pass instead of living until the backward reaches this layer: 2 × B·T·4C floats a layer less at the
-// peak (GPT-2 small, 2 × 1024 tokens: about 600 MB), for the same passes. A graph that is not differentiated
+// forward pass instead of living until the backward reaches this layer, for the same passes (GPT-2 small,
+// 2 × 1024 tokens, a CPU training step: peak RSS 5.71 → 5.42 GiB). A graph that is not differentiated
 // never reads dy/dx, and the emitter (onnx.ts) leaves its nodes out.
 
 import type { Value } from '../ir';
