@@ -377,7 +377,10 @@ function arxivIdOf(fields: Record<string, string>): { id: string; version: numbe
     .replace(/[{}"]/g, '')
     .trim()
     .toLowerCase();
-  const eprint = fields['eprint']?.replace(/[{}\s]/g, '');
+  let eprint = fields['eprint']?.replace(/[{}\s]/g, '');
+  // INSPIRE writes old-style ids as `eprint = "0309280"` with the archive in `primaryClass = "hep-ph"`.
+  const archive = /^[a-z-]+/.exec(fields['primaryclass']?.replace(/[{}\s]/g, '') ?? '')?.[0];
+  if (eprint && /^\d{7}(?:v\d+)?$/.test(eprint) && archive) eprint = `${archive}/${eprint}`;
   if (eprint && (prefix === '' || prefix === 'arxiv')) {
     const parsed = tryParseArxivId(eprint);
     if (parsed) return parsed;

@@ -221,7 +221,7 @@ export const SYMBOLS: Readonly<Record<string, string>> = {
   rvert: '|',
   mid: '|',
   Vert: '‖',
-  backslash: '\\',
+  backslash: '∖',
   neg: '¬',
   land: '∧',
   lor: '∨',
@@ -318,21 +318,6 @@ export const LETTER_MACROS: ReadonlySet<string> = new Set([
   'L',
   'i',
   'j',
-]);
-
-/** `\sim 60` reads "~60": these prefix symbols never keep the space after them. */
-export const PREFIX_SYMBOLS: ReadonlySet<string> = new Set([
-  'sim',
-  'lesssim',
-  'gtrsim',
-  'la',
-  'ga',
-  'lsim',
-  'gsim',
-  'lapprox',
-  'gapprox',
-  'lessequivlnt',
-  'greaterequivlnt',
 ]);
 
 /** AASTeX journal macros (aastex631.cls) and the abbreviations they print. */

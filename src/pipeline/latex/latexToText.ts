@@ -15,7 +15,6 @@ import {
   KEEP_LAST_ARG,
   LETTER_MACROS,
   MATH_ENVIRONMENTS,
-  PREFIX_SYMBOLS,
   SYMBOLS,
 } from './latexSymbols';
 import { formatSiNumber, formatSiUnit } from './siunitx';
@@ -35,6 +34,9 @@ const maxDepth = 48;
 const optionalArgWindow = 2000;
 /** Characters that end a run of plain text in the main loop. */
 const special = /[\\{}$%~^_\-`'\s\p{Cc}]/gu;
+
+/** Relations and binary operators: spaced like their left side in math (see keepsSpaceAfter). */
+const OPERATORS = /^[~≈≅≲≳≤≥<>≪≫≠≡∝×±∓·÷*⋆∘→←↔⇒⇐⇔↦∈∉⊂⊆⊃∪∩∧∨|]$/u;
 
 const textModeCommands = new Set([
   'text',
@@ -83,6 +85,8 @@ const starredCommands = new Set(['vspace', 'hspace', 'section', 'subsection', 's
 interface State {
   end: number;
   math: boolean;
+  /** Index in `out` where the current math began: a symbol first in its formula is a prefix (`~60`). */
+  mathStart: number;
   depth: number;
   out: string[];
 }
@@ -105,35 +109,57 @@ export function latexToText(latex: string, options: LatexToTextOptions = {}): st
   }
 }
 
+/** A Zotero-escaped special character: `{\textasciitilde}`, `\textasciicircum{}`, `\%`, `\_`, ... */
+const ESCAPED_CHAR = String.raw`\{\\(?:textasciitilde|textasciicircum)\}|\\(?:textasciitilde|textasciicircum)(?:\{\}| )?|\\[%&#$_{}]`;
+const ESCAPED_BACKSLASH = String.raw`\{\\textbackslash\}|\\textbackslash(?:\{\}| )?`;
+/** `\textbackslash` then an escaped character: together they were a control symbol (`\%`, `\~`). */
+const ZOTERO_CONTROL_SYMBOL = new RegExp(`(?:${ESCAPED_BACKSLASH})(${ESCAPED_CHAR})`, 'g');
+const ZOTERO_ESCAPE =
+  /\{\\(textbackslash|textbraceleft|textbraceright|textasciicircum)\}|\\(textbackslash|textbraceleft|textbraceright|textasciicircum)(?:\{\}| )?|\\([$_])|\\\^\{\}/g;
+const ZOTERO_CHARS: Readonly<Record<string, string>> = {
+  textbackslash: '\\',
+  textbraceleft: '{',
+  textbraceright: '}',
+  textasciicircum: '^',
+  textasciitilde: '~',
+};
+
 /**
- * Zotero exports abstracts that held LaTeX with every special character escaped (`\$\textbackslash sim26\$`), and
- * old ADS titles do the same with `$\backslash$`. Undo that first, so the math inside is read as math rather than
- * leaking `\sim` into the text.
+ * Zotero exports abstracts that held LaTeX with every special character escaped (`\$\textbackslash sim26\$`,
+ * `Compton \$Y\$`), and old ADS records do the same with `$\backslash$`, `$\{$` and `\_`. Undo that first, so the
+ * math inside is read as math rather than leaking `\sim` or `$` into the text. Two or more `\$` mark such an
+ * export: a literal dollar sign is rare in astronomy, escaped math is common.
  */
 function unescapeExported(s: string): string {
   let text = s;
-  if (text.includes('\\backslash')) {
-    // `$\backslash$Lambda`, and Zotero's mixed `{$\sigma\_\backslash$}mathrm`: a backslash before a word.
+  if (/\$\\(?:backslash|\{|\})\$/.test(text)) {
+    // Old ADS records: `$\backslash$Lambda`, `f\_$\{$NL$\}$`, `\$`, `\^{}`.
     text = text
-      .replace(/\$\\backslash\$|\\backslash\$?\}?(?=[A-Za-z])/g, '\\')
+      .replace(/\$\\backslash\$/g, '\\')
       .replace(/\$\\\{\$/g, '{')
-      .replace(/\$\\\}\$/g, '}');
+      .replace(/\$\\\}\$/g, '}')
+      .replace(/\\([$_])/g, '$1')
+      .replace(/\\\^\{\}/g, '^');
   }
-  if (text.includes('\\textbackslash') || text.includes('\\textbraceleft')) {
-    text = text.replace(
-      /\{\\(textbackslash|textbraceleft|textbraceright|textasciicircum)\}|\\(textbackslash|textbraceleft|textbraceright|textasciicircum)(?:\{\}| )?|\\([$_%&#])/g,
-      (_m, braced: string | undefined, bare: string | undefined, char: string | undefined) => {
-        if (char !== undefined) return char;
-        const name = braced ?? bare;
-        return name === 'textbackslash'
-          ? '\\'
-          : name === 'textbraceleft'
-            ? '{'
-            : name === 'textbraceright'
-              ? '}'
-              : '^';
-      },
-    );
+  if (text.includes('\\backslash')) {
+    // Zotero's mixed `{$\sigma\_\backslash$}mathrm`: a backslash before a word.
+    text = text.replace(/\\backslash\$?\}?(?=[A-Za-z])/g, '\\');
+  }
+  const escapedDollars = text.split('\\$').length - 1;
+  if (text.includes('\\textbackslash') || text.includes('\\textbraceleft') || escapedDollars >= 2) {
+    text = text
+      .replace(ZOTERO_CONTROL_SYMBOL, (_m, char: string) => {
+        const name = /textasciitilde|textasciicircum/.exec(char)?.[0];
+        return `\\${name ? ZOTERO_CHARS[name] : char.slice(1)}`;
+      })
+      .replace(
+        ZOTERO_ESCAPE,
+        (_m, braced: string | undefined, bare: string | undefined, char: string | undefined) => {
+          if (char !== undefined) return char;
+          const name = braced ?? bare;
+          return name ? (ZOTERO_CHARS[name] ?? '') : '^';
+        },
+      );
   }
   return text;
 }
@@ -199,17 +225,17 @@ class Converter {
 
   /** Converts src[start, end) in the given mode. */
   private convert(start: number, end: number, math: boolean, depth: number): string {
-    const st: State = { end, math, depth, out: [] };
+    const st: State = { end, math, mathStart: 0, depth, out: [] };
     let i = start;
     while (i < end) i = this.step(st, i);
     return st.out.join('');
   }
 
-  /** A separate conversion of a short piece of source text (siunitx arguments), one level deeper. */
-  private sub(text: string, math: boolean, depth: number): string {
+  /** A separate conversion of a short piece of source text (siunitx arguments), in text mode, one level deeper. */
+  private sub(text: string, depth: number): string {
     if (depth >= maxDepth) return text.replace(/\\[A-Za-z]+|[\\{}$]/g, ' ');
     const inner = new Converter(text, this.comments, depth + 1);
-    return inner.convert(0, text.length, math, depth + 1);
+    return inner.convert(0, text.length, false, depth + 1);
   }
 
   private step(st: State, i: number): number {
@@ -222,7 +248,7 @@ class Converter {
       case 125: // }
         return i + 1;
       case 36: // $
-        st.math = !st.math;
+        this.setMath(st, !st.math);
         return src.charCodeAt(i + 1) === 36 && i + 1 < st.end ? i + 2 : i + 1;
       case 37: // %
         if (!this.comments) {
@@ -382,7 +408,7 @@ class Converter {
     const symbol = SYMBOLS[name] ?? JOURNALS[name];
     if (symbol !== undefined) {
       st.out.push(symbol);
-      if (hadSpace && this.keepsSpaceAfter(st, name)) st.out.push(' ');
+      if (hadSpace && this.keepsSpaceAfter(st, name, symbol)) st.out.push(' ');
       return after;
     }
     // Unknown: drop the name; its arguments are ordinary groups and keep their text.
@@ -392,16 +418,20 @@ class Converter {
   }
 
   /**
-   * Whether the blank after a symbol survives. Letters (`\ss`) belong to their word, prefix symbols read
-   * `~60`, and in math a symbol is spaced on the right only when it is spaced on the left (`2\times 3` → `2×3`,
-   * `a \approx b` → `a ≈ b`), as TeX's own spacing would show it.
+   * Whether the blank after a symbol survives. Letters (`\\ss`) belong to their word; in math an operator that
+   * opens its formula is a prefix (`$\\sim 60$` → `~60`), and any other is spaced on the right only when it is spaced
+   * on the left (`2\\times 3` → `2×3`, `a \\approx b` → `a ≈ b`), as TeX's own spacing would show it.
    */
-  private keepsSpaceAfter(st: State, name: string): boolean {
+  private keepsSpaceAfter(st: State, name: string, symbol: string): boolean {
     if (LETTER_MACROS.has(name)) return false;
-    if (!st.math) return true;
-    if (PREFIX_SYMBOLS.has(name)) return false;
-    const before = st.out[st.out.length - 2] ?? '';
-    return before.endsWith(' ');
+    if (!st.math || !OPERATORS.test(symbol)) return true;
+    const before = st.out.slice(st.mathStart, st.out.length - 1).join('');
+    return before.trim() !== '' && before.endsWith(' ');
+  }
+
+  private setMath(st: State, on: boolean): void {
+    if (on && !st.math) st.mathStart = st.out.length;
+    st.math = on;
   }
 
   /** Commands with arguments; null when `name` is none of them. */
@@ -508,7 +538,7 @@ class Converter {
     const arg = this.readArg(st, j);
     const env = arg.kind === 'group' ? this.src.slice(arg.start, arg.end).trim() : '';
     let next = arg.next;
-    if (MATH_ENVIRONMENTS.has(env)) st.math = name === 'begin';
+    if (MATH_ENVIRONMENTS.has(env)) this.setMath(st, name === 'begin');
     if (name === 'begin' && /^(?:tabular|array|tabularx|longtable)\*?$/.test(env)) {
       next = this.skipOptionals(st, next, 1);
       if (env === 'tabularx') next = this.readArg(st, next).next;
@@ -554,11 +584,11 @@ class Converter {
         return i + 2;
       case '(':
       case '[':
-        st.math = true;
+        this.setMath(st, true);
         return i + 2;
       case ')':
       case ']':
-        st.math = false;
+        this.setMath(st, false);
         return i + 2;
       default:
         // \! \- \/ \@ and anything else print nothing
@@ -580,7 +610,8 @@ class Converter {
       return arg.next;
     }
     base = base.replace(/^ı/, 'i').replace(/^ȷ/, 'j');
-    const first = base.codePointAt(0)! > 0xffff ? 2 : 1;
+    // After the first letter and any marks it already carries (`\~{\^e}` → e, ̂, ̃ → ễ).
+    const first = /^[\s\S][\u0300-\u036f\u20d0-\u20ff]*/u.exec(base)![0].length;
     st.out.push(base.slice(0, first), mark, base.slice(first));
     return arg.next;
   }
@@ -600,7 +631,7 @@ class Converter {
 
   /** siunitx: `\SI{2}{Myr}` → `2 Myr`, `\si{\km\per\s}` → `km s^-1`, `\num{1e5}` → `10^5`, ranges with `–`. */
   private siunitx(st: State, name: string, j: number): number {
-    const toText = (latex: string) => this.sub(latex, st.math, st.depth);
+    const toText = (latex: string) => this.sub(latex, st.depth);
     const raw = (arg: Arg) => (arg.kind === 'none' ? '' : this.src.slice(arg.start, arg.end));
     const number = (arg: Arg) => formatSiNumber(raw(arg), toText);
     const list = (arg: Arg) =>

@@ -1,3 +1,5 @@
+import { SYMBOLS } from './latexSymbols';
+
 /**
  * siunitx quantities as plain text: `\SI{1.6e-3}{\erg\per\second\per\square\cm}` reads "1.6×10^-3 erg s^-1 cm^-2",
  * `\SI{2}{Myr}` reads "2 Myr". Numbers and unit strings arrive as source text (they are short); anything this
@@ -116,6 +118,20 @@ const PREFIXES: Readonly<Record<string, string>> = {
   yotta: 'Y',
 };
 
+/** siunitx's own words; a name known only to the general converter (`\odot`) means the unit is plain math. */
+function isUnitKeyword(name: string): boolean {
+  return (
+    name in UNITS ||
+    name in PREFIXES ||
+    name in POWER_BEFORE ||
+    name in POWER_AFTER ||
+    name === 'per' ||
+    name === 'tothe' ||
+    name === 'raiseto' ||
+    !(name in SYMBOLS)
+  );
+}
+
 const POWER_BEFORE: Readonly<Record<string, string>> = { square: '2', cubic: '3' };
 const POWER_AFTER: Readonly<Record<string, string>> = { squared: '2', cubed: '3' };
 
@@ -136,6 +152,9 @@ export function formatSiNumber(raw: string, toText: (latex: string) => string): 
  * `\erg` → `erg`, `Myr` → `Myr`. Units are separated by spaces, as siunitx prints them.
  */
 export function formatSiUnit(raw: string, toText: (latex: string) => string): string {
+  const names = (raw.match(/\\[A-Za-z]+/g) ?? []).map((m) => m.slice(1));
+  // Written as math (`M_\odot yr^{-1}`) rather than with unit macros: read it as math.
+  if (!names.some(isUnitKeyword)) return toText(`$${raw}$`).trim();
   const units: string[] = [];
   let prefix = '';
   let powerBefore = '';
