@@ -432,7 +432,8 @@ function splitTopLevel(text: string, separator: RegExp): string[] {
     const c = text.charCodeAt(i);
     if (c === 123) depth++;
     else if (c === 125 && depth > 0) depth--;
-    else if (depth === 0) {
+    else if (depth === 0 && (c === 44 || c === 32 || c === 9 || c === 10 || c === 13)) {
+      // Separators here (`,`, ` and `) start with a comma or a blank: try the regex only there.
       separator.lastIndex = i;
       const m = separator.exec(text);
       if (m && m[0].length > 0) {

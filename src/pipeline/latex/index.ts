@@ -3,6 +3,7 @@ export { type ArxivMention, findArxivIds } from './arxivIds';
 export { type BibAbstract, type Found, itemAt } from './at';
 export { type BibEntry, type BibParse, type BibProblem, parseBib, splitAuthors } from './bib';
 export { type LatexToTextOptions, latexToText } from './latexToText';
+export { type ListedItem, type Listing, type ListingDeps, listItems } from './listing';
 export { bibFilesFor, resolveCitation } from './resolve';
 export type { SourceSpan } from './source';
 export { parseTex, type TexAbstract, type TexCitation, type TexDocument } from './tex';

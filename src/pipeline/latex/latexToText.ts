@@ -34,6 +34,8 @@ const maxDepth = 48;
 const optionalArgWindow = 2000;
 /** Characters that end a run of plain text in the main loop. */
 const special = /[\\{}$%~^_\-`'\s\p{Cc}]/gu;
+/** The same, less ASCII whitespace: text without any of these reads the same after tidy alone. */
+const ANY_SPECIAL = /[\\{}$%~^_\-`']|(?![\t\n\v\f\r])\p{Cc}/u;
 
 /** Relations and binary operators: spaced like their left side in math (see keepsSpaceAfter). */
 const OPERATORS = /^[~≈≅≲≳≤≥<>≪≫≠≡∝×±∓·÷*⋆∘→←↔⇒⇐⇔↦∈∉⊂⊆⊃∪∩∧∨|]$/u;
@@ -101,6 +103,8 @@ interface Arg {
 export function latexToText(latex: string, options: LatexToTextOptions = {}): string {
   if (typeof latex !== 'string' || latex === '') return '';
   const comments = options.comments ?? true;
+  // Most names and many titles hold nothing for the converter to do (a .bib has thousands of them).
+  if (!ANY_SPECIAL.test(latex)) return tidy(latex);
   try {
     return tidy(new Converter(unescapeExported(latex), comments, 0).run());
   } catch {

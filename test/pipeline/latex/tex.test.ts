@@ -198,6 +198,9 @@ test('citation forms: every natbib/biblatex command, stars, optional arguments, 
     String.raw`\citep{x}% trailing comment`,
     String.raw`\newcommand{\mycite}[1]{\citep{#1}}`,
     String.raw`\citetext{not a key} \excite{no}`,
+    String.raw`\citep`,
+    String.raw`  [see]`,
+    String.raw`  {split}`,
   ].join('\n');
   const doc = parseTex(source);
   assert.deepEqual(
@@ -218,6 +221,7 @@ test('citation forms: every natbib/biblatex command, stars, optional arguments, 
       ['m', 'citep', 4],
       ['n', 'citep', 4],
       ['x', 'citep', 6],
+      ['split', 'citep', 11],
     ],
   );
   for (const c of doc.citations) assert.equal(source.slice(c.span.start, c.span.end), c.key);
