@@ -199,8 +199,8 @@ test('citation forms: every natbib/biblatex command, stars, optional arguments, 
     String.raw`\newcommand{\mycite}[1]{\citep{#1}}`,
     String.raw`\citetext{not a key} \excite{no}`,
     String.raw`\citep`,
-    String.raw`  [see]`,
-    String.raw`  {split}`,
+    '  [see]',
+    '  {split}',
   ].join('\n');
   const doc = parseTex(source);
   assert.deepEqual(
