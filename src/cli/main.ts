@@ -5,6 +5,7 @@
 import { ExitCode, isMiniAstroError } from '../core/errors';
 import { version } from '../version';
 import type { Command } from './command';
+import { abstractsCommand } from './commands/abstracts';
 import { batchCommand } from './commands/batch';
 import { dbCommand } from './commands/db';
 import { explainCommand } from './commands/explain';
@@ -25,6 +26,7 @@ const commands: readonly Command[] = [
   fetchCommand,
   harvestCommand,
   importCommand,
+  abstractsCommand,
   batchCommand,
   dbCommand,
   teachCommand,

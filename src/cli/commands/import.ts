@@ -1,5 +1,7 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode, MiniAstroError } from '../../core/errors';
+import type { IngestEvent } from '../../pipeline/ingest/events';
+import { importBibFile } from '../../pipeline/ingest/importBib';
 import { importAbstractsFile } from '../../pipeline/ingest/importFile';
 import { openDatabase } from '../../pipeline/store/database';
 import { parseCommandArgs } from '../args';
@@ -8,12 +10,15 @@ import { resolveDbPath } from '../context';
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'Import abstracts from a JSONL/JSON file or a saved arXiv Atom response',
+  summary: 'Import abstracts from a JSONL/JSON file, a saved arXiv Atom response or a .bib file',
   usage: `miniastrolm import FILE [--db PATH] [--json]
 
 Reads records {id, title, abstract (or summary), categories, authors, published, updated} as JSON Lines or a JSON
 array, or a saved arXiv API response (Atom XML). Ids may carry versions or be abs URLs. Bad records are skipped
 and reported by line; the rest are stored (the latest version of a paper wins).
+
+A .bib file stores each entry that has an abstract (plain text), under its arXiv id, else doi:DOI, else bib:KEY;
+an arXiv copy of the same paper always wins over the .bib copy.
 
   --json   print one JSON object on the last line: {"imported": N, "skipped": N, ...}`,
   async run(argv, out) {
@@ -28,7 +33,8 @@ and reported by line; the rest are stored (the latest version of a paper wins).
     }
     const db = openDatabase(resolveDbPath(values.db));
     try {
-      const result = importAbstractsFile(file, { db, clock: systemClock, onEvent: (e) => out.progress(e) });
+      const deps = { db, clock: systemClock, onEvent: (e: IngestEvent) => out.progress(e) };
+      const result = /\.bib$/i.test(file) ? importBibFile(file, deps) : importAbstractsFile(file, deps);
       out.result(
         { ...result },
         `Imported ${result.imported} papers from ${file} (${result.inserted} new, ${result.updated} updated, ` +

@@ -1,0 +1,9 @@
+/** Finding abstracts where people write: .tex, .bib and arXiv ids, and LaTeX to plain text. Pure, no I/O. */
+export { type ArxivMention, findArxivIds } from './arxivIds';
+export { type BibAbstract, type Found, itemAt } from './at';
+export { type BibEntry, type BibParse, type BibProblem, parseBib, splitAuthors } from './bib';
+export { type LatexToTextOptions, latexToText } from './latexToText';
+export { type ListedItem, type Listing, type ListingDeps, listItems } from './listing';
+export { bibFilesFor, resolveCitation } from './resolve';
+export type { SourceSpan } from './source';
+export { parseTex, type TexAbstract, type TexCitation, type TexDocument } from './tex';

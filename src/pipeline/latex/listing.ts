@@ -1,0 +1,142 @@
+/**
+ * Everything the explainer can find in a set of .tex and .bib files, as one flat list: each abstract, each
+ * citation key (resolved to its .bib entry), each arXiv id, each .bib entry with an abstract. What `miniastrolm
+ * abstracts` prints. File reading, the folder walk and the database look-up are passed in, so this stays pure.
+ */
+import path from 'node:path';
+import { type BibEntry, type BibParse, parseBib } from './bib';
+import { bibFilesFor, resolveCitation } from './resolve';
+import { parseTex } from './tex';
+
+export interface ListedItem {
+  kind: 'abstract' | 'cite' | 'arxiv-id';
+  /** The .bib key for citations and .bib abstracts, the arXiv id for arxiv-id items, null for a .tex abstract. */
+  key: string | null;
+  file: string;
+  line: number;
+  title: string | null;
+  /** The plain-text abstract, or null when none was found. */
+  text: string | null;
+  /** Where `text` came from. */
+  source: 'tex' | 'bib' | 'database' | null;
+  /** Citations: the .bib file the key resolved in, or null when no .bib has it. */
+  bib?: string | null;
+  /** Citations and .bib abstracts: the entry's arXiv id, when it names one. */
+  arxivId?: string | null;
+}
+
+export interface Listing {
+  items: ListedItem[];
+  files: number;
+  abstracts: number;
+  citations: number;
+  /** Citation items whose key is in one of the .bib files searched. */
+  resolved: number;
+  /** Items that carry an abstract's text. */
+  withText: number;
+  arxivIds: number;
+  problems: { file: string; line: number; reason: string }[];
+}
+
+export interface ListingDeps {
+  read(file: string): string;
+  exists(file: string): boolean;
+  /** Every .bib under a folder (its whole tree). */
+  bibsUnder(folder: string): string[];
+  /** .bib files given explicitly (`--bib`): then they alone are searched. */
+  bibs?: string[];
+  /** A paper stored in the database under this arXiv id. */
+  lookup?(arxivId: string): { title: string; abstract: string } | undefined;
+}
+
+export function listItems(files: string[], deps: ListingDeps): Listing {
+  const parsed = new Map<string, BibParse>();
+  const problems: Listing['problems'] = [];
+  const bibOf = (file: string): BibParse => {
+    let bib = parsed.get(file);
+    if (!bib) {
+      bib = parseBib(deps.read(file));
+      parsed.set(file, bib);
+      for (const p of bib.problems) problems.push({ file, ...p });
+    }
+    return bib;
+  };
+  const fromDatabase = (arxivId: string | undefined) => (arxivId ? deps.lookup?.(arxivId) : undefined);
+
+  const items: ListedItem[] = [];
+  for (const file of files) {
+    if (/\.bib$/i.test(file)) {
+      for (const entry of bibOf(file).entries) if (entry.abstract) items.push(bibAbstractItem(file, entry));
+      continue;
+    }
+    const doc = parseTex(deps.read(file));
+    for (const abstract of doc.abstracts) {
+      items.push({
+        kind: 'abstract',
+        key: null,
+        file,
+        line: abstract.line,
+        title: doc.title ?? null,
+        text: abstract.text,
+        source: 'tex',
+      });
+    }
+    const bibFiles =
+      deps.bibs && deps.bibs.length > 0
+        ? deps.bibs
+        : bibFilesFor(file, doc.bibliographies, deps.bibsUnder(path.dirname(file)), deps.exists);
+    const bibs = bibFiles.map((bibFile) => ({ file: bibFile, entries: bibOf(bibFile).entries }));
+    for (const cite of doc.citations) {
+      const found = resolveCitation(cite.key, bibs);
+      const entry = found?.entry;
+      const stored = entry?.abstract ? undefined : fromDatabase(entry?.arxivId);
+      items.push({
+        kind: 'cite',
+        key: cite.key,
+        file,
+        line: cite.line,
+        title: entry?.title ?? stored?.title ?? null,
+        text: entry?.abstract ?? stored?.abstract ?? null,
+        source: entry?.abstract ? 'bib' : stored ? 'database' : null,
+        bib: found?.file ?? null,
+        arxivId: entry?.arxivId ?? null,
+      });
+    }
+    for (const mention of doc.arxivIds) {
+      const stored = fromDatabase(mention.id);
+      items.push({
+        kind: 'arxiv-id',
+        key: mention.id,
+        file,
+        line: mention.line,
+        title: stored?.title ?? null,
+        text: stored?.abstract ?? null,
+        source: stored ? 'database' : null,
+      });
+    }
+  }
+  const cites = items.filter((i) => i.kind === 'cite');
+  return {
+    items,
+    files: files.length,
+    abstracts: items.filter((i) => i.kind === 'abstract').length,
+    citations: cites.length,
+    resolved: cites.filter((i) => i.bib).length,
+    withText: items.filter((i) => i.text !== null).length,
+    arxivIds: items.filter((i) => i.kind === 'arxiv-id').length,
+    problems,
+  };
+}
+
+function bibAbstractItem(file: string, entry: BibEntry): ListedItem {
+  return {
+    kind: 'abstract',
+    key: entry.key,
+    file,
+    line: entry.line,
+    title: entry.title ?? null,
+    text: entry.abstract ?? null,
+    source: 'bib',
+    arxivId: entry.arxivId ?? null,
+  };
+}
