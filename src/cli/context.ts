@@ -5,18 +5,15 @@
 import path from 'node:path';
 import { type Clock, systemClock } from '../core/clock';
 import { PoliteHttpClient } from '../pipeline/net/politeHttp';
+import { userAgent } from '../pipeline/net/userAgent';
 import { defaultDatabasePath } from '../pipeline/store/database';
-import { version } from '../version';
 import { intOption } from './args';
 import type { Output } from './output';
 
+export { userAgent };
+
 export function resolveDbPath(flag: string | undefined, env = process.env): string {
   return path.resolve(flag ?? env['MINIASTROLM_DB'] ?? defaultDatabasePath);
-}
-
-export function userAgent(env = process.env): string {
-  const contact = env['MINIASTROLM_CONTACT'];
-  return `MiniAstroLM/${version} (arXiv abstract ingest for a VS Code explainer; ${contact ? `mailto:${contact}` : 'no contact set: MINIASTROLM_CONTACT'})`;
 }
 
 export function createHttpClient(

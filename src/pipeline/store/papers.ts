@@ -5,7 +5,8 @@
 import type { Paper } from '../arxiv/types';
 import type { Db } from './database';
 
-export type PaperSource = 'arxiv-api' | 'oai-pmh' | 'import';
+/** Where a paper came from; 'editor' is an abstract read from a document (a .tex draft, a .bib entry). */
+export type PaperSource = 'arxiv-api' | 'oai-pmh' | 'import' | 'editor';
 
 export interface UpsertCounts {
   inserted: number;
