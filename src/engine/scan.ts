@@ -1,0 +1,189 @@
+/**
+ * What a document holds for the editor, in one pass: its abstracts, its citations resolved to .bib entries (the
+ * .bib files it names, else every .bib of the workspace), and its arXiv ids — each with the abstract as plain
+ * text from the document, the .bib entry or the workspace database. The editor caches the answer per document
+ * version, and its hovers read that cache; nothing here waits on the network.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describeError } from '../core/errors';
+import {
+  type ArxivMention,
+  type BibEntry,
+  bibFilesFor,
+  findArxivIds,
+  latexToText,
+  parseBib,
+  parseTex,
+  resolveCitation,
+} from '../pipeline/latex';
+import type { Db } from '../pipeline/store/database';
+import { PaperStore } from '../pipeline/store/papers';
+import type { ScanDocumentParams, ScanDocumentResult, ScannedItem } from './protocol';
+import type { Databases } from './resources';
+
+/** Parsed .bib files, reparsed only when their size or modification time changes. */
+export class BibFiles {
+  private readonly parsed = new Map<string, { stamp: string; entries: BibEntry[] }>();
+
+  read(file: string, problems: string[]): BibEntry[] {
+    let stamp: string;
+    try {
+      const s = statSync(file);
+      stamp = `${s.size}:${s.mtimeMs}`;
+    } catch (error) {
+      problems.push(`${file}: ${describeError(error)}`);
+      return [];
+    }
+    const cached = this.parsed.get(file);
+    if (cached?.stamp === stamp) return cached.entries;
+    let entries: BibEntry[] = [];
+    try {
+      entries = parseBib(readFileSync(file, 'utf8')).entries;
+    } catch (error) {
+      problems.push(`${file}: ${describeError(error)}`);
+    }
+    this.parsed.set(file, { stamp, entries });
+    return entries;
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A bib entry's id in the database's scheme (what `miniastrolm import refs.bib` stores it under). */
+export function bibPaperId(entry: BibEntry): string {
+  return entry.arxivId ?? (entry.doi ? `doi:${entry.doi}` : `bib:${entry.key}`);
+}
+
+const blank = (kind: ScannedItem['kind'], start: number, end: number, line: number): ScannedItem => ({
+  kind,
+  start,
+  end,
+  line,
+  key: null,
+  paperId: null,
+  title: null,
+  authors: [],
+  year: null,
+  arxivId: null,
+  abstract: null,
+  origin: null,
+  bibFile: null,
+  problem: null,
+});
+
+/** Fills title and abstract from the database's copy of `id` (abstract as plain text). */
+function fromDatabase(item: ScannedItem, id: string, db: Db | undefined): ScannedItem {
+  const paper = db ? new PaperStore(db).get(id) : undefined;
+  if (!paper) {
+    return {
+      ...item,
+      problem:
+        item.problem ??
+        `${id} is not in the workspace database (fetch it: miniastrolm fetch --ids ${id}, or allow arXiv lookups)`,
+    };
+  }
+  return {
+    ...item,
+    title: item.title ?? latexToText(paper.title),
+    authors: item.authors.length ? item.authors : paper.authors,
+    year: item.year ?? paper.published?.slice(0, 4) ?? null,
+    abstract: latexToText(paper.abstract),
+    origin: 'database',
+    problem: null,
+  };
+}
+
+function fromBibEntry(
+  item: ScannedItem,
+  entry: BibEntry,
+  file: string | null,
+  db: Db | undefined,
+): ScannedItem {
+  const withEntry: ScannedItem = {
+    ...item,
+    key: entry.key,
+    paperId: bibPaperId(entry),
+    title: entry.title ?? null,
+    authors: entry.authors,
+    year: entry.year ?? null,
+    arxivId: entry.arxivId ?? null,
+    bibFile: file,
+  };
+  if (entry.abstract) return { ...withEntry, abstract: entry.abstract, origin: 'bib' };
+  if (entry.arxivId) return fromDatabase(withEntry, entry.arxivId, db);
+  return { ...withEntry, problem: `the entry ${entry.key} has no abstract and no arXiv id` };
+}
+
+export function scanDocument(
+  params: ScanDocumentParams,
+  databases: Databases,
+  bibs: BibFiles = defaultBibFiles,
+): ScanDocumentResult {
+  const db = databases.ifExists(params.databasePath);
+  const problems: string[] = [];
+  const items: ScannedItem[] = [];
+  const arxivItem = (m: ArxivMention): ScannedItem =>
+    fromDatabase(
+      { ...blank('arxiv-id', m.span.start, m.span.end, m.line), key: m.id, paperId: m.id, arxivId: m.id },
+      m.id,
+      db,
+    );
+
+  if (params.flavor === 'tex') {
+    const doc = parseTex(params.text);
+    const bibFiles = bibFilesFor(params.file, doc.bibliographies, params.workspaceBibs, exists);
+    const loaded = bibFiles.map((file) => ({ file, entries: bibs.read(file, problems) }));
+    for (const a of doc.abstracts) {
+      items.push({
+        ...blank('abstract', a.span.start, a.span.end, a.line),
+        title: doc.title ?? null,
+        abstract: a.text,
+        origin: 'document',
+      });
+    }
+    for (const c of doc.citations) {
+      const item = { ...blank('cite', c.span.start, c.span.end, c.line), key: c.key };
+      const found = resolveCitation(c.key, loaded);
+      items.push(
+        found
+          ? fromBibEntry(item, found.entry, found.file, db)
+          : {
+              ...item,
+              problem: bibFiles.length
+                ? `no entry "${c.key}" in ${bibFiles.map((f) => path.basename(f)).join(', ')}`
+                : `no .bib file found for "${c.key}" (name one with \\bibliography{…}, or add a .bib to the workspace)`,
+            },
+      );
+    }
+    items.push(...doc.arxivIds.map(arxivItem));
+    return { items: items.sort((a, b) => a.start - b.start), bibFiles, problems: problems.slice(0, 5) };
+  }
+  if (params.flavor === 'bib') {
+    const parsed = parseBib(params.text);
+    for (const entry of parsed.entries) {
+      if (!entry.abstractSpan) continue;
+      items.push(
+        fromBibEntry(
+          blank('bib-abstract', entry.abstractSpan.start, entry.abstractSpan.end, entry.line),
+          entry,
+          params.file,
+          db,
+        ),
+      );
+    }
+    items.push(...findArxivIds(params.text).map(arxivItem));
+    problems.push(...parsed.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.reason}`));
+    return { items: items.sort((a, b) => a.start - b.start), bibFiles: [], problems: problems.slice(0, 5) };
+  }
+  items.push(...findArxivIds(params.text).map(arxivItem));
+  return { items, bibFiles: [], problems };
+}
+
+const defaultBibFiles = new BibFiles();

@@ -1,0 +1,103 @@
+// Scanning a document through the engine: a .tex abstract as plain text, citations resolved through the .bib the
+// document names (else the workspace's), a bib entry without abstract through the database by its arXiv id,
+// arXiv ids in text; a key in no .bib says so.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Requests } from '../../src/engine/protocol';
+import { openDatabase } from '../../src/pipeline/store/database';
+import { PaperStore } from '../../src/pipeline/store/papers';
+import { startTestEngine } from '../helpers/engine';
+import { fixturePaper } from '../helpers/supervision';
+import { tempDir } from '../helpers/tmp';
+
+const TEX = String.raw`\documentclass{aastex631}
+\title{Rings \& gaps}
+\begin{document}
+\begin{abstract}
+We find rings at $\sim 60\%$ of the radius~\citep{smith2020}.\footnote{A note.}
+\end{abstract}
+As shown by \citet[see][]{smith2020, nobody99} and arXiv:2501.90001v2.
+\bibliography{refs}
+\end{document}
+`;
+
+const BIB = `@article{smith2020,
+  title = {Dust {R}ings in {HD} 163296},
+  author = {Smith, Anna and Jones, Bo},
+  year = {2020},
+  abstract = {Rings of dust trace pressure maxima in the disc.},
+}
+@misc{noabs2021,
+  title = {No abstract here},
+  eprint = {2501.90001},
+  archivePrefix = {arXiv},
+}
+`;
+
+test('a .tex document: abstract, citations through its own .bib, arXiv ids through the database', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(path.join(dir, 'paper'));
+  const texFile = path.join(dir, 'paper', 'main.tex');
+  writeFileSync(texFile, TEX);
+  writeFileSync(path.join(dir, 'paper', 'refs.bib'), BIB);
+  const databasePath = path.join(dir, 'astro.db');
+  const db = openDatabase(databasePath);
+  new PaperStore(db).upsertMany([fixturePaper('2501.90001')], 'arxiv-api', 'now');
+  db.close();
+
+  const { client } = startTestEngine(t);
+  const scan = await client.request(Requests.scanDocument, {
+    file: texFile,
+    flavor: 'tex',
+    text: TEX,
+    workspaceBibs: [],
+    databasePath,
+  });
+  assert.deepEqual(scan.bibFiles, [path.join(dir, 'paper', 'refs.bib')]);
+  const [abstract] = scan.items.filter((i) => i.kind === 'abstract');
+  assert.ok(abstract);
+  assert.equal(abstract.abstract, 'We find rings at ~60% of the radius.');
+  assert.equal(abstract.title, 'Rings & gaps');
+  assert.equal(abstract.origin, 'document');
+  assert.ok(TEX.slice(abstract.start, abstract.end).includes('We find rings'));
+
+  const cites = scan.items.filter((i) => i.kind === 'cite');
+  assert.deepEqual(
+    cites.map((c) => c.key),
+    ['smith2020', 'smith2020', 'nobody99'],
+  );
+  assert.equal(cites[0]!.abstract, 'Rings of dust trace pressure maxima in the disc.');
+  assert.equal(cites[0]!.title, 'Dust Rings in HD 163296');
+  assert.deepEqual(cites[0]!.authors.length, 2);
+  assert.equal(cites[0]!.origin, 'bib');
+  assert.equal(TEX.slice(cites[0]!.start, cites[0]!.end), 'smith2020');
+  assert.equal(cites[2]!.abstract, null);
+  assert.match(cites[2]!.problem ?? '', /no entry "nobody99" in refs\.bib/);
+
+  const [id] = scan.items.filter((i) => i.kind === 'arxiv-id');
+  assert.equal(id?.arxivId, '2501.90001');
+  assert.equal(id?.origin, 'database');
+  assert.match(id?.abstract ?? '', /dust/i);
+});
+
+test('a .bib document: abstract fields, and an entry without one resolved by its arXiv id', async (t) => {
+  const dir = tempDir(t);
+  const bibFile = path.join(dir, 'refs.bib');
+  writeFileSync(bibFile, BIB);
+  const { client } = startTestEngine(t);
+  const scan = await client.request(Requests.scanDocument, {
+    file: bibFile,
+    flavor: 'bib',
+    text: BIB,
+    workspaceBibs: [],
+    databasePath: path.join(dir, 'no-such.db'),
+  });
+  const [field] = scan.items.filter((i) => i.kind === 'bib-abstract');
+  assert.equal(field?.key, 'smith2020');
+  assert.equal(BIB.slice(field!.start, field!.end), 'Rings of dust trace pressure maxima in the disc.');
+  const ids = scan.items.filter((i) => i.kind === 'arxiv-id');
+  assert.equal(ids[0]?.arxivId, '2501.90001');
+  assert.match(ids[0]?.problem ?? '', /not in the workspace database/);
+});
