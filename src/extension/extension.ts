@@ -1,39 +1,135 @@
 /**
- * activate(): builds the few shared services and registers every command from one table; each feature lives in
- * its own file under commands/. Every disposable goes to the context. No work happens here beyond wiring.
+ * activate(): builds the shared services and registers the hover, the CodeLens, the panel and every command from
+ * one table; every disposable goes to the context. Nothing heavy happens here: the engine process (database,
+ * ONNX Runtime, the student) starts on the first request that needs it.
  */
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { CliRunner } from './cliRunner';
-import { explainSelectionCommand } from './commands/explainSelection';
-import { fetchAbstractsCommand } from './commands/fetchAbstracts';
-import { importAbstractsCommand } from './commands/importAbstracts';
-import { showDatabaseStatsCommand } from './commands/showDatabaseStats';
+import { ExplainCodeLensProvider } from './codeLens';
+import { commandTable } from './commands';
+import { DocumentIndex } from './documentIndex';
+import { EngineClient } from './engineClient';
+import { engineLaunch } from './engineLaunch';
+import { Explainer } from './explainer';
+import { AbstractHoverProvider } from './hover';
+import { ExplanationPanel } from './panel';
+import { ApiKeyStore } from './secrets';
+import type { Services } from './services';
 import { readSettings } from './settings';
+import { chooseSource, studentModelExists } from './sources';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** Where hovers and CodeLenses work: LaTeX and BibTeX files, and arXiv ids in Markdown and plain text. */
+const DOCUMENTS: vscode.DocumentSelector = [
+  { language: 'latex' },
+  { language: 'tex' },
+  { language: 'bibtex' },
+  { pattern: '**/*.{tex,bib}' },
+  { language: 'markdown' },
+  { language: 'plaintext' },
+];
+
+export interface ExtensionApi {
+  services: Services;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('MiniAstroLM');
   context.subscriptions.push(log);
   const runner = new CliRunner(context.extensionPath, () => readSettings().nodePath, log);
+  const apiKey = new ApiKeyStore(context.secrets);
+  void apiKey.get();
 
-  const table: Record<string, () => Promise<void>> = {
-    'miniastrolm.fetchAbstracts': fetchAbstractsCommand(runner),
-    'miniastrolm.importAbstracts': importAbstractsCommand(runner),
-    'miniastrolm.showDatabaseStats': showDatabaseStatsCommand(runner, log),
-    'miniastrolm.explainAbstract': explainSelectionCommand(runner),
+  const engine = new EngineClient({
+    launch: async () => engineLaunch(context.extensionPath, await apiKey.get()),
+    log: (line) => log.appendLine(line),
+    onCrash: (description) =>
+      void vscode.window.showWarningMessage(
+        `MiniAstroLM: the engine stopped unexpectedly (${description}). It restarts on the next request.`,
+      ),
+  });
+  context.subscriptions.push({ dispose: () => void engine.stop() });
+
+  let studentEpoch = 0;
+  const explainer = new Explainer({
+    client: engine,
+    studentEpoch: () => studentEpoch,
+    choose: (options) => {
+      const settings = readSettings();
+      return chooseSource(
+        settings,
+        { studentExists: studentModelExists(settings.studentModel), hasApiKey: apiKey.known },
+        options,
+      );
+    },
+  });
+  context.subscriptions.push({ dispose: () => explainer.dispose() });
+
+  // A new checkpoint or export in the student's folder makes cached student explanations stale.
+  let modelWatcher: vscode.Disposable | undefined;
+  const watchStudent = () => {
+    modelWatcher?.dispose();
+    const model = readSettings().studentModel;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    const inside = path.relative(folder, model);
+    // Inside the workspace a pattern also sees the folder appear when training creates it.
+    const pattern =
+      folder && !inside.startsWith('..') && !path.isAbsolute(inside)
+        ? new vscode.RelativePattern(folder, `${inside.split(path.sep).join('/')}/**`)
+        : new vscode.RelativePattern(vscode.Uri.file(model), '**/*');
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const bump = () => {
+      studentEpoch++;
+    };
+    modelWatcher = vscode.Disposable.from(
+      watcher,
+      watcher.onDidCreate(bump),
+      watcher.onDidChange(bump),
+      watcher.onDidDelete(bump),
+    );
   };
-  for (const [id, handler] of Object.entries(table)) {
+  if (vscode.workspace.workspaceFolders?.length) watchStudent();
+  context.subscriptions.push({ dispose: () => modelWatcher?.dispose() });
+
+  const index = new DocumentIndex(engine, log);
+  const panel = new ExplanationPanel(context.extensionUri, explainer, engine, log);
+  context.subscriptions.push(index, panel);
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('miniastrolm.studentModel')) watchStudent();
+      if (e.affectsConfiguration('miniastrolm.databasePath')) index.refresh();
+      if (e.affectsConfiguration('miniastrolm.nodePath')) void engine.stop();
+    }),
+    apiKey.onDidChange(() => void engine.stop()),
+  );
+
+  const services: Services = { context, log, runner, engine, explainer, index, panel, apiKey };
+  context.subscriptions.push(
+    vscode.languages.registerHoverProvider(DOCUMENTS, new AbstractHoverProvider(index, explainer, log)),
+    vscode.languages.registerCodeLensProvider(DOCUMENTS, new ExplainCodeLensProvider(index)),
+  );
+  for (const [id, factory] of Object.entries(commandTable)) {
+    const handler = factory(services) as (...args: unknown[]) => Promise<unknown>;
     context.subscriptions.push(
-      vscode.commands.registerCommand(id, async () => {
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
-          await handler();
+          return await handler(...args);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
+          const hint = (error as { hint?: unknown }).hint;
           log.appendLine(error instanceof Error ? (error.stack ?? message) : message);
-          void vscode.window.showErrorMessage(`MiniAstroLM: ${message}`);
+          void vscode.window.showErrorMessage(
+            `MiniAstroLM: ${message}${typeof hint === 'string' && hint ? ` ${hint}` : ''}`,
+          );
+          return undefined;
         }
       }),
     );
   }
+  // Documents already open when the extension activated.
+  for (const editor of vscode.window.visibleTextEditors) void index.scan(editor.document);
+  return { services };
 }
 
 export function deactivate(): void {}

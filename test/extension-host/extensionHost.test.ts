@@ -2,41 +2,45 @@
 // .vscode-test/ on first use, see codeServer.ts) serves the workbench, a headless Chromium opens it with this
 // repository as the extension under development and suite/index.ts as its extension tests (VS Code's own
 // extensionDevelopmentPath / extensionTestsPath), and the workbench hands back the suite's exit code through
-// `codeAutomationExit`, as @vscode/test-web does. Then the files the commands wrote are checked from outside.
+// `codeAutomationExit`, as @vscode/test-web does. The workspace is what a user has: an AASTeX paper, its .bib,
+// notes in Markdown, the demo's student, a teacher endpoint (loopback). While the suite runs, the browser takes
+// the screenshots it asks for (out/screenshots/); afterwards the files the commands wrote are checked from outside.
 // Needs dist/ (npm run build) and Chromium (apt-get install chromium; or CHROMIUM_PATH). First run: ~1-2 min to
-// install code-server; then ~30 s. MINIASTROLM_SKIP_EXTENSION_HOST=1 skips it.
+// install code-server and train the demo student; then about a minute. MINIASTROLM_SKIP_EXTENSION_HOST=1 skips it.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
-import { initGpt2Weights, saveGpt2Folder, tinyGpt2Config } from '../../src/student/model';
+import { chromium, type Page } from 'playwright-core';
+import { latexToText } from '../../src/pipeline/latex';
 import { startArxivServer } from '../helpers/arxivServer';
 import { cliPath, runCli } from '../helpers/cli';
 import { syntheticPapers } from '../helpers/feeds';
+import { startOpenAiServer } from '../helpers/openaiServer';
+import { fixtureAbstract, goodAnswer, happyHandler, paperIdOf } from '../helpers/supervision';
 import { tempDir } from '../helpers/tmp';
 import { ensureCodeServer, repoRoot, startCodeServer } from './codeServer';
-import { PARAMS_ENV, type SuiteParams, type SuiteResult } from './protocol';
-
-const SAMPLE = path.join(repoRoot, 'samples', 'astro-ph-sample.atom.xml');
-const ABSTRACT = [
-  'We report the discovery of a 12 ms pulsar in a binary orbit with a white dwarf, found in archival',
-  'radio data. Its orbital decay constrains the emission of gravitational waves.',
-].join('\n');
-const TEX = `\\documentclass{aastex631}
-\\begin{document}
-\\title{A millisecond pulsar in archival data}
-\\begin{abstract}
-${ABSTRACT}
-\\end{abstract}
-\\section{Introduction}
-Pulsars are rotating neutron stars.
-\\end{document}
-`;
+import {
+  PARAMS_ENV,
+  type ShotAnswer,
+  type ShotRequest,
+  type SuiteParams,
+  type SuiteResult,
+} from './protocol';
 
 function findChromium(): string | null {
   const fromEnv = process.env['CHROMIUM_PATH'];
@@ -56,11 +60,82 @@ function filesNamed(dir: string, suffix: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** The environment code-server and its extension host run with: ours, minus npm's and MiniAstroLM's own. */
+const SAMPLE = path.join(repoRoot, 'samples', 'astro-ph-sample.atom.xml');
+const DEMO_CONFIG = path.join(repoRoot, 'samples', 'demo_train.yaml');
+const DEMO_ROWS = path.join(repoRoot, 'samples', 'demo-curated.jsonl');
+/** Screenshots and webview text the suite asked for, kept after the run as test artifacts. */
+export const artifactsDir = path.join(repoRoot, 'out', 'screenshots');
+
+const demoRow = JSON.parse(readFileSync(DEMO_ROWS, 'utf8').split('\n')[0]!) as {
+  id: string;
+  abstract: string;
+};
+
+/** An AASTeX paper whose abstract is the demo abstract, with markup the model must not see. */
+function texPaper(): string {
+  const [first, ...rest] = demoRow.abstract.split('. ');
+  return String.raw`\documentclass[twocolumn]{aastex631}
+\begin{document}
+\title{Dust trapping in pressure bumps and the origin of rings in protoplanetary discs}
+\author{A. Observer}
+\begin{abstract}
+${first}.
+% a comment line the model must not read
+${rest.join('. ')}\footnote{Submitted to \apj.}
+\end{abstract}
+\section{Introduction}
+Rings are common in discs \citep[e.g.][]{smith2020}, and some models \citet{evil2024} disagree.
+\end{document}
+`;
+}
+
+const HOSTILE = '<script>window.pwned = 1</script></div><img src=x onerror=alert(1)> **not bold**';
+
+function bibFile(citedAbstract: string): string {
+  return `@article{smith2020,
+  title = {Dust rings in the disc around {HD} 163296},
+  author = {Smith, Anna and Jones, Bo},
+  year = {2020},
+  abstract = {${citedAbstract}},
+}
+
+@misc{evil2024,
+  title = {Hostile text},
+  author = {Mallory, M.},
+  year = {2024},
+  abstract = {${HOSTILE}},
+}
+`;
+}
+
+/** The demo's student (samples/demo_train.yaml), trained once and kept under .vscode-test/ between runs. */
+function demoStudent(): string {
+  const hash = createHash('sha256')
+    .update(readFileSync(DEMO_CONFIG))
+    .update(readFileSync(DEMO_ROWS))
+    .digest('hex')
+    .slice(0, 12);
+  const dir = path.join(repoRoot, '.vscode-test', `demo-student-${hash}`);
+  if (!existsSync(path.join(dir, 'TRAINED'))) {
+    rmSync(dir, { recursive: true, force: true });
+    const trained = spawnSync(
+      process.execPath,
+      [cliPath, 'train', '--config', DEMO_CONFIG, '--out', dir, '--json'],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(trained.status, 0, trained.stderr);
+    writeFileSync(path.join(dir, 'TRAINED'), 'samples/demo_train.yaml\n');
+  }
+  return dir;
+}
+
 function hostEnv(tmp: string, paramsFile: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|MINIASTROLM_)/i.test(key)) env[key] = value;
+    if (!/^(npm_|MINIASTROLM_|OPENAI_)/i.test(key)) env[key] = value;
   }
   return {
     ...env,
@@ -73,11 +148,80 @@ function hostEnv(tmp: string, paramsFile: string): NodeJS.ProcessEnv {
   };
 }
 
+/** The slice of a page's DOM that the screenshot loop reads. */
+interface PageDocument {
+  getElementById(id: string): { textContent: string | null; innerHTML: string } | null;
+}
+
+/** Waits (up to 10 s) until a webview frame shows text in element `id`: a new page loads after it is posted to. */
+async function webviewFilled(page: Page, id: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    for (const frame of page.frames()) {
+      const text = await frame
+        .evaluate(
+          (elementId) =>
+            (globalThis as unknown as { document: PageDocument }).document.getElementById(elementId)
+              ?.textContent ?? '',
+          id,
+        )
+        .catch(() => '');
+      if (text.trim()) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Answers the suite's screenshot requests until `done` resolves. */
+async function serveScreenshots(page: Page, shotsDir: string, done: Promise<unknown>): Promise<string[]> {
+  const taken: string[] = [];
+  let finished = false;
+  void done.finally(() => {
+    finished = true;
+  });
+  for (let n = 1; !finished; ) {
+    const request = path.join(shotsDir, `request-${n}.json`);
+    if (!existsSync(request)) {
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
+    const shot = JSON.parse(readFileSync(request, 'utf8')) as ShotRequest;
+    if (shot.webviewElement) await webviewFilled(page, shot.webviewElement);
+    await new Promise((r) => setTimeout(r, 700)); // let the workbench paint
+    const file = path.join(artifactsDir, `${shot.name}.png`);
+    await page.screenshot({ path: file });
+    taken.push(file);
+    const answer: ShotAnswer = { file };
+    if (shot.webviewElement) {
+      answer.webview = null;
+      for (const frame of page.frames()) {
+        const found = await frame
+          .evaluate((id) => {
+            // Runs in the page: the DOM exists there, though this file is compiled without its types.
+            const page = globalThis as unknown as { document: PageDocument; pwned?: unknown };
+            const node = page.document.getElementById(id);
+            return node
+              ? { text: node.textContent ?? '', html: node.innerHTML, pwned: page.pwned !== undefined }
+              : null;
+          }, shot.webviewElement)
+          .catch(() => null);
+        if (found) {
+          answer.webview = found;
+          writeFileSync(path.join(artifactsDir, `${shot.name}.html.txt`), found.html);
+          break;
+        }
+      }
+    }
+    writeFileSync(path.join(shotsDir, `done-${n}.json`), JSON.stringify(answer));
+    n++;
+  }
+  return taken;
+}
+
 const skip = process.env['MINIASTROLM_SKIP_EXTENSION_HOST'] === '1' && 'MINIASTROLM_SKIP_EXTENSION_HOST=1';
 
 test('the extension in a real VS Code extension host (code-server)', {
   skip,
-  timeout: 12 * 60_000,
+  timeout: 15 * 60_000,
 }, async (t) => {
   const chromiumPath = findChromium();
   assert.ok(chromiumPath, 'Chromium not found: apt-get install chromium (or set CHROMIUM_PATH)');
@@ -103,24 +247,56 @@ test('the extension in a real VS Code extension host (code-server)', {
   const tmp = tempDir(t, 'mal-exthost-');
   const workspace = path.join(tmp, 'workspace');
   const texFile = path.join(workspace, 'paper.tex');
+  const bib = path.join(workspace, 'refs.bib');
+  const markdownFile = path.join(workspace, 'notes.md');
   const database = path.join(workspace, '.miniastrolm', 'astro.db'); // the default setting's place
   mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  writeFileSync(texFile, TEX);
+  const tex = texPaper();
+  writeFileSync(texFile, tex);
+  writeFileSync(bib, bibFile(fixtureAbstract));
+  const arxivId = '2501.99001';
+  writeFileSync(markdownFile, `# Reading list\n\n- arXiv:${arxivId}v2 — to read this week\n`);
+  const shotsDir = path.join(tmp, 'shots');
+  mkdirSync(shotsDir);
+  rmSync(artifactsDir, { recursive: true, force: true });
+  mkdirSync(artifactsDir, { recursive: true });
 
-  // A fake arXiv API, named by the workspace settings (the CLI waits 3 s between requests only for arXiv's hosts).
+  // A fake arXiv API and a teacher that accepts only the key the suite types into "Set API key".
   const arxiv = await startArxivServer(syntheticPapers(3));
   t.after(() => arxiv.close());
-  const workspaceSettings = { 'miniastrolm.arxivApiUrl': arxiv.apiUrl, 'miniastrolm.requestDelayMs': 0 };
+  // Slow for the hostile entry, so the suite can kill the engine while it waits.
+  const teacher = await startOpenAiServer((call) =>
+    paperIdOf(call) === 'bib:evil2024'
+      ? { kind: 'answer', content: goodAnswer('bib:evil2024'), delayMs: 8000 }
+      : happyHandler(call),
+  );
+  t.after(() => teacher.close());
+  const apiKey = `sk-test-${randomUUID()}`;
+  teacher.apiKey = apiKey;
+  const workspaceSettings = {
+    'miniastrolm.arxivApiUrl': arxiv.apiUrl,
+    'miniastrolm.requestDelayMs': 0,
+    'miniastrolm.teacher.baseUrl': teacher.baseUrl,
+    'miniastrolm.teacher.model': 'teacher-model',
+    // TODO(decode merge): remove; the demo student's 256 positions must work with the default length.
+    'miniastrolm.generation.maxNewTokens': 100,
+  };
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
 
-  // A tiny random student at the default setting's place; what the CLI says for the abstract is the expectation.
-  const config = tinyGpt2Config({ vocabSize: 50257, nPositions: 512, initializerRange: 0.3 });
+  // The demo's student at the default setting's place; what the CLI says for the abstract is the expectation.
   const studentDir = path.join(workspace, '.miniastrolm', 'runs', 'student');
-  saveGpt2Folder(studentDir, config, initGpt2Weights(config, { seed: 5 }));
-  const explained = spawnSync(process.execPath, [cliPath, 'explain', '--model', studentDir, '--json'], {
-    input: ABSTRACT,
-    encoding: 'utf8',
-  });
+  cpSync(demoStudent(), studentDir, { recursive: true });
+  const abstract = latexToText(
+    tex.slice(tex.indexOf('\\begin{abstract}') + 16, tex.indexOf('\\end{abstract}')),
+  );
+  const explained = spawnSync(
+    process.execPath,
+    [cliPath, 'explain', '--model', studentDir, '--json', '--max-new-tokens', '100'],
+    {
+      input: abstract,
+      encoding: 'utf8',
+    },
+  );
   assert.equal(explained.status, 0, explained.stderr);
   const explain = JSON.parse(explained.stdout.trim().split('\n').pop()!) as SuiteParams['explain'];
   const sampleRun = await runCli(['import', SAMPLE, '--db', path.join(tmp, 'expected.db'), '--json']);
@@ -132,12 +308,15 @@ test('the extension in a real VS Code extension host (code-server)', {
   const userSettings = {
     'workbench.startupEditor': 'none',
     'workbench.enableExperiments': false,
+    'workbench.colorTheme': 'Default Dark Modern',
     'telemetry.telemetryLevel': 'off',
     'update.mode': 'none',
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'extensions.ignoreRecommendations': true,
     'git.enabled': false,
+    'editor.hover.delay': 100,
+    'window.zoomLevel': 0,
   };
   writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
   const configFile = path.join(tmp, 'code-server.yaml');
@@ -149,9 +328,18 @@ test('the extension in a real VS Code extension host (code-server)', {
     sampleFile: SAMPLE,
     sampleImport,
     texFile,
-    abstract: ABSTRACT,
+    abstract,
+    citeKey: 'smith2020',
+    bibFile: bib,
+    citedAbstract: latexToText(fixtureAbstract),
+    hostileKey: 'evil2024',
+    hostileAbstract: HOSTILE,
+    markdownFile,
+    arxivId,
     explain,
     fetch: { query: 'cat:astro-ph.GA', max: 3, papers: 3 },
+    apiKey,
+    shotsDir,
   };
   const paramsFile = path.join(tmp, 'params.json');
   writeFileSync(paramsFile, JSON.stringify(params, null, 2));
@@ -180,7 +368,7 @@ test('the extension in a real VS Code extension host (code-server)', {
     ],
   });
   t.after(() => browser.close());
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const browserErrors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') browserErrors.push(m.text().slice(0, 500));
@@ -202,13 +390,16 @@ test('the extension in a real VS Code extension host (code-server)', {
     `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
   );
   let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([
+  const finished = Promise.race([
     exitCode,
     new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), 150_000);
+      timer = setTimeout(() => resolve('timeout'), 6 * 60_000);
     }),
   ]);
+  const shots = serveScreenshots(page, shotsDir, finished);
+  const code = await finished;
   clearTimeout(timer);
+  await shots;
   t.diagnostic(`workbench + extension tests: ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code}`);
 
   const logsDir = path.join(userDataDir, 'logs');
@@ -232,15 +423,38 @@ test('the extension in a real VS Code extension host (code-server)', {
     });
   }
   assert.equal(code, result.steps.every((s) => s.ok) ? 0 : 1, `exit code\n${evidence()}`);
+  const sorted = [...result.cachedHoverMs].sort((a, b) => a - b);
+  t.diagnostic(`cached hover round trip: median ${sorted[sorted.length >> 1]} ms over ${sorted.length}`);
 
-  await t.test('the database the commands wrote holds the sample and the fetched papers', () => {
-    const db = new Database(database, { readonly: true, fileMustExist: true });
-    try {
-      const ids = (db.prepare('SELECT id FROM papers').all() as { id: string }[]).map((r) => r.id);
-      assert.equal(ids.length, sampleImport.imported + params.fetch.papers);
-      for (const paper of syntheticPapers(3)) assert.ok(ids.includes(paper.id), `${paper.id} not stored`);
-    } finally {
-      db.close();
+  await t.test(
+    'the database the commands wrote holds the sample, the fetched papers and the teacher row',
+    () => {
+      const db = new Database(database, { readonly: true, fileMustExist: true });
+      try {
+        const ids = (db.prepare('SELECT id FROM papers').all() as { id: string }[]).map((r) => r.id);
+        for (const paper of syntheticPapers(3)) assert.ok(ids.includes(paper.id), `${paper.id} not stored`);
+        assert.ok(ids.includes('bib:smith2020'), ids.join(' '));
+        const row = db.prepare("SELECT status FROM supervision WHERE paper_id = 'bib:smith2020'").get() as
+          | { status: string }
+          | undefined;
+        assert.equal(row?.status, 'validated', 'the teacher explanation made in the editor is supervision');
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  await t.test('the teacher was called with the key from SecretStorage; the key is in no file', () => {
+    const chats = teacher.requests.filter((r) => r.path.endsWith('/chat/completions'));
+    assert.ok(chats.length >= 1, 'the teacher was asked');
+    for (const request of chats) assert.equal(request.authorization, `Bearer ${apiKey}`);
+    const files = [
+      ...filesNamed(userDataDir, '.json'),
+      ...filesNamed(userDataDir, '.log'),
+      ...filesNamed(workspace, ''),
+    ].filter((f) => !f.includes(`${path.sep}extensions${path.sep}`) && statSync(f).isFile());
+    for (const file of files) {
+      assert.ok(!readFileSync(file).includes(apiKey), `${file} holds the API key`);
     }
   });
 
@@ -253,18 +467,29 @@ test('the extension in a real VS Code extension host (code-server)', {
     }
   });
 
-  await t.test('the "MiniAstroLM" output channel logged each CLI run and the statistics', () => {
+  await t.test('the "MiniAstroLM" output channel logged the CLI runs and the engine', () => {
     const [channel] = filesNamed(logsDir, 'MiniAstroLM.log');
     assert.ok(channel, `no output channel log under ${logsDir}`);
     const text = readFileSync(channel, 'utf8');
     const cli = path.join(repoRoot, 'dist', 'cli.js');
     assert.ok(text.includes(`${cli} import ${SAMPLE} --db ${database} --json`), text);
     assert.ok(text.includes(`${cli} fetch --query ${params.fetch.query} --max ${params.fetch.max}`), text);
-    assert.ok(text.includes(`${cli} explain --model ${studentDir} --json`), text);
-    assert.ok(text.includes(`"papers": ${sampleImport.imported}`), text);
+    assert.ok(text.includes(`starting the engine: `), text);
+    assert.match(text, /the engine stopped \(killed by SIGKILL\)/);
   });
 
-  await t.test('the setting changed during the test was put back', () => {
+  await t.test('screenshots of the hover and the panel were saved as test artifacts', () => {
+    for (const name of ['hover-abstract', 'hover-citation', 'panel', 'panel-hostile', 'panel-teacher']) {
+      const file = path.join(artifactsDir, `${name}.png`);
+      assert.ok(existsSync(file), `${name}.png missing`);
+      const png = readFileSync(file);
+      assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+      assert.equal(png.readUInt32BE(16), 1400, 'width');
+      assert.ok(png.length > 20_000, `${name}.png is suspiciously small (${png.length} bytes)`);
+    }
+  });
+
+  await t.test('the settings changed during the test were put back', () => {
     const saved = JSON.parse(readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8'));
     assert.deepEqual(saved, workspaceSettings);
   });

@@ -1,7 +1,8 @@
 /**
  * What the outer test (extensionHost.test.ts, under node:test) and the suite inside the extension host
  * (suite/index.ts) tell each other: parameters through a JSON file named by an environment variable, results
- * through another JSON file.
+ * through another JSON file, and screenshot requests through numbered files in `shotsDir` (the suite asks,
+ * the outer test — which holds the browser — takes the picture and answers).
  */
 
 export const PARAMS_ENV = 'MINIASTROLM_EXTENSION_HOST_TEST';
@@ -12,12 +13,24 @@ export interface SuiteParams {
   /** samples/astro-ph-sample.atom.xml and what importing it into an empty database reports. */
   sampleFile: string;
   sampleImport: { imported: number; skipped: number };
-  /** The .tex file in the workspace and the text of its abstract environment (what gets selected). */
+  /** paper.tex: its abstract as plain text, and the citation key in its introduction. */
   texFile: string;
   abstract: string;
-  /** What `miniastrolm explain --json` gives for `abstract` with the workspace's student model. */
+  citeKey: string;
+  /** refs.bib: the cited entry's abstract as plain text, and a hostile entry's key and raw abstract. */
+  bibFile: string;
+  citedAbstract: string;
+  hostileKey: string;
+  hostileAbstract: string;
+  /** notes.md mentions this arXiv id, which the bundled sample holds. */
+  markdownFile: string;
+  arxivId: string;
+  /** What `miniastrolm explain --json` gives for `abstract` with the workspace's student (the demo model). */
   explain: { explanation: string; tokens: number; stop: string };
   fetch: { query: string; max: number; papers: number };
+  /** The key the suite types into "Set API key"; the loopback teacher accepts only it. */
+  apiKey: string;
+  shotsDir: string;
 }
 
 export interface StepResult {
@@ -33,4 +46,19 @@ export interface SuiteResult {
   messages: { kind: 'info' | 'warning' | 'error'; text: string }[];
   /** Progress notifications: title and each reported message. */
   progress: { title: string; messages: string[] }[];
+  /** Milliseconds of executeHoverProvider round trips with the explanation cached. */
+  cachedHoverMs: number[];
+}
+
+/** A screenshot the suite asks for: the outer test saves `${name}.png` and, for webviews, their text. */
+export interface ShotRequest {
+  name: string;
+  /** Also read the text of the webview page holding this element id. */
+  webviewElement?: string;
+}
+
+export interface ShotAnswer {
+  file: string;
+  /** textContent and innerHTML of `webviewElement` in the first frame that has it. */
+  webview?: { text: string; html: string; pwned: boolean } | null;
 }

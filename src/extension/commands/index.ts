@@ -1,0 +1,28 @@
+/**
+ * Every command of the extension in one table, as factories over the shared services (the shape of
+ * rust-analyzer's editors/code/src/main.ts). package.json's contributes.commands lists the same ids.
+ */
+import type { CommandFactory } from '../services';
+import {
+  addToDataset,
+  explainAtCursor,
+  explainInPanel,
+  fetchMissingAbstract,
+  regenerateWithTeacher,
+  setApiKey,
+} from './explainCommands';
+import { fetchAbstractsCommand } from './fetchAbstracts';
+import { importAbstractsCommand } from './importAbstracts';
+import { showDatabaseStatsCommand } from './showDatabaseStats';
+
+export const commandTable: Record<string, CommandFactory> = {
+  'miniastrolm.fetchAbstracts': (s) => fetchAbstractsCommand(s.runner),
+  'miniastrolm.importAbstracts': (s) => importAbstractsCommand(s.runner),
+  'miniastrolm.showDatabaseStats': (s) => showDatabaseStatsCommand(s.runner, s.log),
+  'miniastrolm.explainAbstract': explainAtCursor,
+  'miniastrolm.explainInPanel': explainInPanel,
+  'miniastrolm.regenerateWithTeacher': regenerateWithTeacher,
+  'miniastrolm.addToDataset': addToDataset,
+  'miniastrolm.fetchMissingAbstract': fetchMissingAbstract,
+  'miniastrolm.setApiKey': setApiKey,
+};

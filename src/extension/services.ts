@@ -1,0 +1,22 @@
+/** The few long-lived objects the commands share, built once in activate(). */
+import type * as vscode from 'vscode';
+import type { CliRunner } from './cliRunner';
+import type { DocumentIndex } from './documentIndex';
+import type { EngineClient } from './engineClient';
+import type { Explainer } from './explainer';
+import type { ExplanationPanel } from './panel';
+import type { ApiKeyStore } from './secrets';
+
+export interface Services {
+  context: vscode.ExtensionContext;
+  log: vscode.OutputChannel;
+  runner: CliRunner;
+  engine: EngineClient;
+  explainer: Explainer;
+  index: DocumentIndex;
+  panel: ExplanationPanel;
+  apiKey: ApiKeyStore;
+}
+
+/** A command: built from the services, called with the arguments VS Code passes (hover links pass one). */
+export type CommandFactory = (services: Services) => (...args: never[]) => Promise<unknown>;

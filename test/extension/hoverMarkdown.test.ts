@@ -1,0 +1,106 @@
+// The hover's Markdown: source first, then the explanation and its marks, then command links; hostile text is
+// escaped so it renders literally.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ExplainResult, ScannedItem } from '../../src/engine/protocol';
+import { commandLink, escapeMarkdown, hoverMarkdown, shorten } from '../../src/extension/hoverMarkdown';
+
+const item: ScannedItem = {
+  kind: 'cite',
+  start: 10,
+  end: 20,
+  line: 3,
+  key: 'smith2020',
+  paperId: '2001.00001',
+  title: 'Dust rings in HD 163296',
+  authors: ['A. Smith', 'B. Jones', 'C. Li', 'D. Wu'],
+  year: '2020',
+  arxivId: '2001.00001',
+  abstract: 'We observe rings of dust at 10 au and 30 au in the disc.',
+  origin: 'bib',
+  bibFile: '/w/refs.bib',
+  problem: null,
+};
+const target = { uri: 'file:///w/paper.tex', offset: 10 };
+
+test('escapeMarkdown leaves no Markdown or HTML syntax active', () => {
+  const hostile = '<script>alert(1)</script> **bold** [link](command:evil) `code` $(zap) _x_ # h';
+  const escaped = escapeMarkdown(hostile);
+  assert.ok(!escaped.includes('<'));
+  assert.ok(escaped.includes('&lt;script\\>'));
+  // Every Markdown-active character is preceded by a backslash.
+  for (let i = 0; i < escaped.length; i++) {
+    if ('*_[]()`$#!|~>'.includes(escaped[i]!))
+      assert.equal(escaped[i - 1], '\\', `${escaped.slice(0, i + 1)}`);
+  }
+});
+
+test('shorten cuts at a word and marks the cut', () => {
+  assert.equal(shorten('short', 10), 'short');
+  assert.equal(shorten('one two three four five', 12), 'one two…');
+});
+
+test('source first: title, authors (et al. after three), year, id, the abstract quoted; then "Explaining…"', () => {
+  const md = hoverMarkdown({
+    item,
+    result: undefined,
+    pending: true,
+    noExplainer: null,
+    target,
+    abstractChars: 600,
+  });
+  const title = md.indexOf('Dust rings');
+  const abstract = md.indexOf('> We observe');
+  const explaining = md.indexOf('Explaining');
+  assert.ok(title >= 0 && title < abstract && abstract < explaining, md);
+  assert.match(md, /A\\\. Smith, B\\\. Jones, C\\\. Li et al\\\./);
+  assert.match(md, /arXiv:2001\\\.00001/);
+  assert.ok(md.includes(commandLink('Explain in panel', 'miniastrolm.explainInPanel', target)));
+  assert.ok(!md.includes('Add to dataset'), 'nothing to add before there is an explanation');
+});
+
+test('with an explanation: who wrote it, the text, the marks, and Add to dataset', () => {
+  const result = {
+    explanation: 'Dust collects in pressure maxima at 12 au.',
+    writtenBy: 'student',
+    source: 'student',
+    tokens: 14,
+    marks: [
+      { kind: 'new_number', severity: 'error', start: 38, end: 40, text: '12', message: 'not in abstract' },
+    ],
+    droppedAbstractTokens: 3,
+  } as ExplainResult;
+  const md = hoverMarkdown({ item, result, pending: false, noExplainer: null, target, abstractChars: 600 });
+  assert.match(md, /\*\*Explanation\*\* _\(student, 14 tokens\)_/);
+  assert.match(md, /Dust collects in pressure maxima at 12 au\\\./);
+  assert.match(md, /number not in the abstract “12”/);
+  assert.match(md, /last 3 tokens did not fit/);
+  assert.ok(md.includes('command:miniastrolm.addToDataset'));
+});
+
+test('no explainer: the reason and the ways to get one, no background work links', () => {
+  const md = hoverMarkdown({
+    item,
+    result: undefined,
+    pending: false,
+    noExplainer: 'Nothing can explain yet.',
+    target,
+    abstractChars: 600,
+  });
+  assert.match(md, /Nothing can explain yet\\\./);
+  assert.ok(md.includes('command:miniastrolm.setApiKey'));
+  assert.ok(!md.includes('Explaining'));
+});
+
+test('an item without abstract says why, and offers an arXiv fetch when it has an id', () => {
+  const md = hoverMarkdown({
+    item: { ...item, abstract: null, origin: null, problem: '2001.00001 is not in the workspace database' },
+    result: undefined,
+    pending: false,
+    noExplainer: null,
+    target,
+    abstractChars: 600,
+  });
+  assert.match(md, /is not in the workspace database/);
+  assert.ok(md.includes('command:miniastrolm.fetchMissingAbstract'));
+});
