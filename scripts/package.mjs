@@ -75,9 +75,11 @@ function runtimeModules(target) {
   };
 }
 
+class PackageError extends Error {}
+
+/** Stops packaging with a message for the user (the staging folder is removed on the way out). */
 function fail(message) {
-  console.error(`package: ${message}`);
-  process.exit(1);
+  throw new PackageError(message);
 }
 
 function parseArgs(argv) {
@@ -220,4 +222,10 @@ async function main() {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof PackageError)) throw error;
+  console.error(`package: ${error.message}`);
+  process.exitCode = 1;
+}
