@@ -1,5 +1,7 @@
 // Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
 // Node 20's --test takes no globs, so the files are listed here. Extra arguments filter by path substring.
+// Set-up first: the extension-host test needs Chromium, which scripts/ensureChromium.ts installs when it is
+// missing (root with apt-get) or says how to get (so `npm ci && npm test` is all a fresh machine needs).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,9 +22,17 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+const needsChromium =
+  files.some((f) => f.includes('extension-host')) && process.env.MINIASTROLM_SKIP_EXTENSION_HOST !== '1';
+const chromium = needsChromium
+  ? spawnSync(process.execPath, ['--import', 'tsx', 'scripts/ensureChromium.ts'], { stdio: 'inherit' })
+  : { status: 0 };
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
   { stdio: 'inherit' },
 );
+if (chromium.status !== 0) {
+  console.error('\nThe extension-host test had no Chromium: see the set-up message at the top of this run.');
+}
 process.exit(result.status ?? 1);

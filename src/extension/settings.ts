@@ -51,7 +51,8 @@ export function readSettings(): ExtensionSettings {
     databasePath: resolveInWorkspace(dbSetting, folder),
     arxivApiUrl: config.get<string>('arxivApiUrl', 'https://export.arxiv.org/api/query'),
     requestDelayMs: config.get<number>('requestDelayMs', 3000),
-    nodePath: config.get<string>('nodePath', 'node'),
+    // Empty means "find one" (src/extension/nodeRuntime.ts); until that is wired in, `node` on PATH.
+    nodePath: config.get<string>('nodePath', '') || 'node',
     studentModel: resolveInWorkspace(config.get<string>('studentModel', '.miniastrolm/runs/student'), folder),
     explainWith: config.get<ExplainWith>('explainWith', 'auto'),
     teacher: {

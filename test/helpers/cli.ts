@@ -14,14 +14,17 @@ export interface CliRun {
   json: Record<string, unknown> | null;
 }
 
-/** `env` is added to this process's environment; a variable given as undefined is left out. */
+/**
+ * `env` is added to this process's environment; a variable given as undefined is left out. `cli` is another
+ * bundled CLI to run (an unpacked VSIX's).
+ */
 export function startCli(
   args: string[],
   env: Record<string, string | undefined> = {},
+  cli = cliPath,
 ): { child: ChildProcess; done: Promise<CliRun> } {
-  if (!existsSync(cliPath))
-    throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does).`);
-  const child = spawn(process.execPath, [cliPath, ...args], {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does).`);
+  const child = spawn(process.execPath, [cli, ...args], {
     env: { ...process.env, MINIASTROLM_DB: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,6 +51,10 @@ export function startCli(
   return { child, done };
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return startCli(args, env).done;
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cli = cliPath,
+): Promise<CliRun> {
+  return startCli(args, env, cli).done;
 }
