@@ -38,6 +38,9 @@ const special = /[\\{}$%~^_\-`'\s\p{Cc}]/gu;
 /** The same, less ASCII whitespace: text without any of these reads the same after tidy alone. */
 const ANY_SPECIAL = /[\\{}$%~^_\-`']|(?![\t\n\v\f\r])\p{Cc}/u;
 
+/** Text that `tidy` would change: blanks to collapse or trim, brackets, a blank before punctuation, non-ASCII. */
+const TIDY_CHANGES = /[\t\n\v\f\r]| {2}|^ | $|[([]| [,.;:!?)\]]|[^\x20-\x7e]/;
+
 /** Relations and binary operators: spaced like their left side in math (see keepsSpaceAfter). */
 const OPERATORS = /^[~≈≅≲≳≤≥<>≪≫≠≡∝×±∓·÷*⋆∘→←↔⇒⇐⇔↦∈∉⊂⊆⊃∪∩∧∨|]$/u;
 
@@ -105,7 +108,7 @@ export function latexToText(latex: string, options: LatexToTextOptions = {}): st
   if (typeof latex !== 'string' || latex === '') return '';
   const comments = options.comments ?? true;
   // Most names and many titles hold nothing for the converter to do (a .bib has thousands of them).
-  if (!ANY_SPECIAL.test(latex)) return tidy(latex);
+  if (!ANY_SPECIAL.test(latex)) return TIDY_CHANGES.test(latex) ? tidy(latex) : latex;
   try {
     return tidy(new Converter(unescapeExported(latex), comments, 0).run());
   } catch {
