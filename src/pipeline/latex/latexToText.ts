@@ -119,14 +119,18 @@ export function latexToText(latex: string, options: LatexToTextOptions = {}): st
 
 /** Whitespace collapsed, accents composed, and the stray spaces dropped references leave before punctuation. */
 function tidy(text: string): string {
-  return text
-    .normalize('NFC')
-    .replace(/[\t\n\v\f\r ]+/g, ' ')
-    .replace(/\(\s*\)|\[\s*\]/g, '')
-    .replace(/ +([,.;:!?)\]])(?=[\s,.;:!?)\]]|$)/g, '$1')
-    .replace(/([([]) +/g, '$1')
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  return (
+    text
+      .normalize('NFC')
+      .replace(/[\t\n\v\f\r ]+/g, ' ')
+      .replace(/\(\s*\)|\[\s*\]/g, '')
+      .replace(/ +([,.;:!?)\]])(?=[\s,.;:!?)\]]|$)/g, '$1')
+      .replace(/([([]) +/g, '$1')
+      .replace(/ {2,}/g, ' ')
+      // A backslash that meets a letter only in the output (`\verb|\|` before text) must not read as a command.
+      .replace(/\\+(?=[A-Za-z])/g, '')
+      .trim()
+  );
 }
 
 /** For each `{`, the index of the `}` that closes it (-1 when none does); escapes and comments respected. */
@@ -149,7 +153,7 @@ function matchBraces(src: string, comments: boolean): Int32Array {
 
 /** Verbatim text (URLs, \verb) as written, except that no backslash may precede a letter in plain text. */
 function verbatim(text: string): string {
-  return text.replace(/\\(?=[A-Za-z])/g, '');
+  return text.replace(/\\+(?=[A-Za-z])/g, '');
 }
 
 function isLetter(c: number): boolean {
