@@ -214,7 +214,7 @@ class Converter {
         }
         return this.skipComment(i, st.end);
       case 126: // ~
-        st.out.push(' ');
+        st.out.push(this.isApproximately(st, i) ? '~' : ' ');
         return i + 1;
       case 94: // ^
       case 95: // _
@@ -241,6 +241,18 @@ class Converter {
     const next = m && m.index < st.end ? m.index : st.end;
     st.out.push(src.slice(i, next));
     return next;
+  }
+
+  /**
+   * A tie joins two words (`Fig.~2`, `Pop.~III`); arXiv abstracts, written as plain text, also use `~` for
+   * "approximately" (`sizes of ~22 AU`, `(~0.8 micron)`): a tilde after a blank or an opening bracket and before a
+   * number is kept.
+   */
+  private isApproximately(st: State, i: number): boolean {
+    if (st.math) return false;
+    const before = i === 0 ? 32 : this.src.charCodeAt(i - 1);
+    const after = this.src.charCodeAt(i + 1);
+    return (isSpace(before) || before === 40 || before === 91) && after >= 48 && after <= 57;
   }
 
   /** `%` to the end of the line, and (as TeX does) the line break and the next line's indentation. */
