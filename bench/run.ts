@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BenchResult, runIngestBench } from './ingest.bench';
+import { runLatexBench } from './latex.bench';
 import { relaunchedWithTrainingMalloc } from './relaunch';
 import { runSuperviseBench } from './supervise.bench';
 import { runTrainBench } from './train.bench';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   );
   const results: BenchResult[] = [];
   results.push(...runIngestBench());
+  results.push(...runLatexBench());
   console.log('');
   results.push(...(await runSuperviseBench()));
   console.log('');

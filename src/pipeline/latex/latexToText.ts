@@ -38,6 +38,9 @@ const special = /[\\{}$%~^_\-`'\s\p{Cc}]/gu;
 /** The same, less ASCII whitespace: text without any of these reads the same after tidy alone. */
 const ANY_SPECIAL = /[\\{}$%~^_\-`']|(?![\t\n\v\f\r])\p{Cc}/u;
 
+/** Text that `tidy` would change: blanks to collapse or trim, brackets, a blank before punctuation, non-ASCII. */
+const TIDY_CHANGES = /[\t\n\v\f\r]| {2}|^ | $|[([]| [,.;:!?)\]]|[^\x20-\x7e]/;
+
 /** Relations and binary operators: spaced like their left side in math (see keepsSpaceAfter). */
 const OPERATORS = /^[~≈≅≲≳≤≥<>≪≫≠≡∝×±∓·÷*⋆∘→←↔⇒⇐⇔↦∈∉⊂⊆⊃∪∩∧∨|]$/u;
 
@@ -105,7 +108,7 @@ export function latexToText(latex: string, options: LatexToTextOptions = {}): st
   if (typeof latex !== 'string' || latex === '') return '';
   const comments = options.comments ?? true;
   // Most names and many titles hold nothing for the converter to do (a .bib has thousands of them).
-  if (!ANY_SPECIAL.test(latex)) return tidy(latex);
+  if (!ANY_SPECIAL.test(latex)) return TIDY_CHANGES.test(latex) ? tidy(latex) : latex;
   try {
     return tidy(new Converter(unescapeExported(latex), comments, 0).run());
   } catch {
@@ -116,14 +119,18 @@ export function latexToText(latex: string, options: LatexToTextOptions = {}): st
 
 /** Whitespace collapsed, accents composed, and the stray spaces dropped references leave before punctuation. */
 function tidy(text: string): string {
-  return text
-    .normalize('NFC')
-    .replace(/[\t\n\v\f\r ]+/g, ' ')
-    .replace(/\(\s*\)|\[\s*\]/g, '')
-    .replace(/ +([,.;:!?)\]])(?=[\s,.;:!?)\]]|$)/g, '$1')
-    .replace(/([([]) +/g, '$1')
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  return (
+    text
+      .normalize('NFC')
+      .replace(/[\t\n\v\f\r ]+/g, ' ')
+      .replace(/\(\s*\)|\[\s*\]/g, '')
+      .replace(/ +([,.;:!?)\]])(?=[\s,.;:!?)\]]|$)/g, '$1')
+      .replace(/([([]) +/g, '$1')
+      .replace(/ {2,}/g, ' ')
+      // A backslash that meets a letter only in the output (`\verb|\|` before text) must not read as a command.
+      .replace(/\\+(?=[A-Za-z])/g, '')
+      .trim()
+  );
 }
 
 /** For each `{`, the index of the `}` that closes it (-1 when none does); escapes and comments respected. */
@@ -146,7 +153,7 @@ function matchBraces(src: string, comments: boolean): Int32Array {
 
 /** Verbatim text (URLs, \verb) as written, except that no backslash may precede a letter in plain text. */
 function verbatim(text: string): string {
-  return text.replace(/\\(?=[A-Za-z])/g, '');
+  return text.replace(/\\+(?=[A-Za-z])/g, '');
 }
 
 function isLetter(c: number): boolean {
@@ -207,7 +214,7 @@ class Converter {
         }
         return this.skipComment(i, st.end);
       case 126: // ~
-        st.out.push(' ');
+        st.out.push(this.isApproximately(st, i) ? '~' : ' ');
         return i + 1;
       case 94: // ^
       case 95: // _
@@ -234,6 +241,18 @@ class Converter {
     const next = m && m.index < st.end ? m.index : st.end;
     st.out.push(src.slice(i, next));
     return next;
+  }
+
+  /**
+   * A tie joins two words (`Fig.~2`, `Pop.~III`); arXiv abstracts, written as plain text, also use `~` for
+   * "approximately" (`sizes of ~22 AU`, `(~0.8 micron)`): a tilde after a blank or an opening bracket and before a
+   * number is kept.
+   */
+  private isApproximately(st: State, i: number): boolean {
+    if (st.math) return false;
+    const before = i === 0 ? 32 : this.src.charCodeAt(i - 1);
+    const after = this.src.charCodeAt(i + 1);
+    return (isSpace(before) || before === 40 || before === 91) && after >= 48 && after <= 57;
   }
 
   /** `%` to the end of the line, and (as TeX does) the line break and the next line's indentation. */

@@ -119,6 +119,47 @@ test('property: the parsers never throw, keep spans inside the text, and no LaTe
   );
 });
 
+test("property: generated .bib entries come back whole, with their abstracts' exact spans, whatever lies between", () => {
+  const word = fc.stringMatching(/^[A-Za-z0-9.,;:()-]{1,8}$/);
+  const value = fc
+    .array(
+      fc.oneof(
+        word,
+        word.map((w) => `{${w}}`),
+        word.map((w) => `{\\"${w[0]}}`),
+      ),
+      { minLength: 1, maxLength: 12 },
+    )
+    .map((ws) => ws.join(' '));
+  const entry = fc.record({
+    key: fc.stringMatching(/^[A-Za-z][A-Za-z0-9:_-]{0,10}$/),
+    abstract: value,
+    quoted: fc.boolean(),
+    junk: fc.constantFrom('', 'stray text\n', 'freeze\n', '% a comment @ here\n', '@comment{x}\n'),
+    newline: fc.constantFrom('\n', '\r\n'),
+  });
+  fc.assert(
+    fc.property(fc.array(entry, { maxLength: 8 }), (entries) => {
+      const text = entries
+        .map((e) => {
+          const abstract = e.quoted ? `"${e.abstract}"` : `{${e.abstract}}`;
+          return `${e.junk}@article{${e.key},${e.newline}  title = {T},${e.newline}  abstract = ${abstract}${e.newline}}${e.newline}`;
+        })
+        .join('');
+      const parsed = parseBib(text);
+      assert.deepEqual(parsed.problems, []);
+      assert.deepEqual(
+        parsed.entries.map((e) => e.key),
+        entries.map((e) => e.key),
+      );
+      parsed.entries.forEach((e, k) => {
+        assert.equal(text.slice(e.abstractSpan!.start, e.abstractSpan!.end), entries[k]!.abstract);
+      });
+    }),
+    { numRuns: 200, seed: 20251203 },
+  );
+});
+
 test('a 5 MB .bib parses completely, in bounded time, with nothing lost', { timeout: 60_000 }, () => {
   const entry = (k: number) =>
     `@article{key${k},\n  title = {Entry {${k}} on {\\"U}ber-dense $\\sim 10^{${k % 9}}$ clusters},\n` +

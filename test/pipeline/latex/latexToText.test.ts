@@ -19,6 +19,11 @@ const cases: [string, string][] = [
   ],
   // Spaces and escaped characters
   [String.raw`a~b\,c\;d\ e \% \& \$ \_ \#`, 'a b c d e % & $ _ #'],
+  // A tie joins words; a tilde after a blank and before a number is arXiv's plain-text "approximately"
+  [
+    'Fig.~2, Pop.~III, sizes of ~22 AU (~0.8 micron), at ~ 5',
+    'Fig. 2, Pop. III, sizes of ~22 AU (~0.8 micron), at 5',
+  ],
   // Dropped: notes, labels, references, citations (with their optional arguments and a line break inside)
   [
     String.raw`text\footnote{a note} here\label{sec:x}. See Fig.~\ref{f1} and Eq.~\eqref{e2}`,
