@@ -91,10 +91,11 @@ function fromDatabase(item: ScannedItem, id: string, db: Db | undefined): Scanne
   }
   return {
     ...item,
-    title: item.title ?? latexToText(paper.title),
+    // Feed text: a bare % is a percent sign there, not a comment.
+    title: item.title ?? latexToText(paper.title, { comments: false }),
     authors: item.authors.length ? item.authors : paper.authors,
     year: item.year ?? paper.published?.slice(0, 4) ?? null,
-    abstract: latexToText(paper.abstract),
+    abstract: latexToText(paper.abstract, { comments: false }),
     origin: 'database',
     problem: null,
   };

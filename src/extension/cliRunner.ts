@@ -25,11 +25,12 @@ export interface CliOutcome {
 export class CliRunner {
   constructor(
     private readonly extensionPath: string,
-    private readonly nodePath: () => string,
+    /** The Node.js to run the CLI with; undefined when none fits (the user has been told why). */
+    private readonly findNode: () => Promise<string | undefined>,
     private readonly log: vscode.OutputChannel,
   ) {}
 
-  run(
+  async run(
     args: string[],
     onEvent: (event: CliProgressEvent) => void,
     token?: vscode.CancellationToken,
@@ -38,9 +39,13 @@ export class CliRunner {
   ): Promise<CliOutcome> {
     const cli = path.join(this.extensionPath, 'dist', 'cli.js');
     const fullArgs = [cli, ...args, '--json'];
-    this.log.appendLine(`$ ${this.nodePath()} ${fullArgs.join(' ')}`);
+    const node = await this.findNode();
+    if (!node) {
+      throw new Error('No Node.js 20+ that can run MiniAstroLM was found (see the notification for how to fix it).');
+    }
+    this.log.appendLine(`$ ${node} ${fullArgs.join(' ')}`);
     return new Promise((resolve, reject) => {
-      const child = spawn(this.nodePath(), fullArgs, {
+      const child = spawn(node, fullArgs, {
         stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
       if (input !== undefined) child.stdin?.end(input);
@@ -79,7 +84,7 @@ export class CliRunner {
         cancel?.dispose();
         reject(
           new Error(
-            `Could not start Node.js ("${this.nodePath()}"): ${error.message}. Install Node.js 20+ or set miniastrolm.nodePath.`,
+            `Could not start Node.js ("${node}"): ${error.message}. Install Node.js 20+ or set miniastrolm.nodePath.`,
           ),
         );
       });

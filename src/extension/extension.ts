@@ -13,6 +13,7 @@ import { EngineClient } from './engineClient';
 import { engineLaunch } from './engineLaunch';
 import { Explainer } from './explainer';
 import { AbstractHoverProvider } from './hover';
+import { forgetEngineNode, resolveEngineNode } from './nodeRuntime';
 import { ExplanationPanel } from './panel';
 import { ApiKeyStore } from './secrets';
 import type { Services } from './services';
@@ -36,12 +37,12 @@ export interface ExtensionApi {
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('MiniAstroLM');
   context.subscriptions.push(log);
-  const runner = new CliRunner(context.extensionPath, () => readSettings().nodePath, log);
+  const runner = new CliRunner(context.extensionPath, () => resolveEngineNode(context, log), log);
   const apiKey = new ApiKeyStore(context.secrets);
   void apiKey.get();
 
   const engine = new EngineClient({
-    launch: async () => engineLaunch(context.extensionPath, await apiKey.get()),
+    launch: async () => engineLaunch(context, log, await apiKey.get()),
     log: (line) => log.appendLine(line),
     onCrash: (description) =>
       void vscode.window.showWarningMessage(
@@ -99,7 +100,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('miniastrolm.studentModel')) watchStudent();
       if (e.affectsConfiguration('miniastrolm.databasePath')) index.refresh();
-      if (e.affectsConfiguration('miniastrolm.nodePath')) void engine.stop();
+      if (e.affectsConfiguration('miniastrolm.nodePath')) {
+        forgetEngineNode();
+        void engine.stop();
+      }
     }),
     apiKey.onDidChange(() => void engine.stop()),
   );

@@ -16,7 +16,6 @@ export interface ExtensionSettings {
   databasePath: string;
   arxivApiUrl: string;
   requestDelayMs: number;
-  nodePath: string;
   /** An export folder, an HF GPT-2 folder, a checkpoint, or a training run folder (its newest checkpoint). */
   studentModel: string;
   explainWith: ExplainWith;
@@ -52,7 +51,6 @@ export function readSettings(): ExtensionSettings {
     arxivApiUrl: config.get<string>('arxivApiUrl', 'https://export.arxiv.org/api/query'),
     requestDelayMs: config.get<number>('requestDelayMs', 3000),
     // Empty means "find one" (src/extension/nodeRuntime.ts); until that is wired in, `node` on PATH.
-    nodePath: config.get<string>('nodePath', '') || 'node',
     studentModel: resolveInWorkspace(config.get<string>('studentModel', '.miniastrolm/runs/student'), folder),
     explainWith: config.get<ExplainWith>('explainWith', 'auto'),
     teacher: {

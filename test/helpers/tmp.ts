@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 
 export function tempDir(t: TestContext, prefix = 'miniastrolm-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retries: a child process that is still exiting may write one last file while the folder is removed.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   return dir;
 }

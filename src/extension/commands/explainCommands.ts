@@ -66,9 +66,10 @@ export const explainAtCursor = (services: Services) => async () => {
   }
   const selected = editor.document.getText(editor.selection).trim();
   if (selected) {
-    const abstract = latexToText(selected);
-    const endLine = editor.selection.end.line;
     const isTex = editor.document.languageId === 'latex' || editor.document.fileName.endsWith('.tex');
+    // In a .tex file % starts a comment; anywhere else (a .bib value, notes) it is a percent sign.
+    const abstract = latexToText(selected, { comments: isTex });
+    const endLine = editor.selection.end.line;
     await services.panel.show({
       abstract,
       paper: { id: null, title: null, authors: [] },
