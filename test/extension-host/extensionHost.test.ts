@@ -1,7 +1,7 @@
 // The extension in a real VS Code extension host, offline: code-server (installed from the npm registry into
-// .vscode-test/ on first use, see codeServer.ts) serves the workbench, a headless Chromium opens it with this
-// repository as the extension under development and suite/index.ts as its extension tests (VS Code's own
-// extensionDevelopmentPath / extensionTestsPath), and the workbench hands back the suite's exit code through
+// .vscode-test/ on first use, see codeServer.ts) installs this checkout's VSIX (npm run package), serves the
+// workbench, and a headless Chromium opens it with the installed extension as the extension under development and
+// suite/index.ts as its extension tests (VS Code's own extensionDevelopmentPath / extensionTestsPath), and the workbench hands back the suite's exit code through
 // `codeAutomationExit`, as @vscode/test-web does. The workspace is what a user has: an AASTeX paper, its .bib,
 // notes in Markdown, the demo's student, a teacher endpoint (loopback). While the suite runs, the browser takes
 // the screenshots it asks for (out/screenshots/); afterwards the files the commands wrote are checked from outside.
@@ -33,6 +33,7 @@ import { syntheticPapers } from '../helpers/feeds';
 import { startOpenAiServer } from '../helpers/openaiServer';
 import { fixtureAbstract, goodAnswer, happyHandler, paperIdOf } from '../helpers/supervision';
 import { tempDir } from '../helpers/tmp';
+import { ensurePackagedVsix } from '../helpers/vsix';
 import { ensureCodeServer, repoRoot, startCodeServer } from './codeServer';
 import {
   PARAMS_ENV,
@@ -148,6 +149,34 @@ function hostEnv(tmp: string, paramsFile: string): NodeJS.ProcessEnv {
   };
 }
 
+/** Installs the VSIX with code-server's own --install-extension and returns the installed extension's folder. */
+function installVsix(
+  entry: string,
+  vsix: string,
+  dirs: { userDataDir: string; extensionsDir: string; configFile: string; env: NodeJS.ProcessEnv },
+): string {
+  const run = spawnSync(
+    process.execPath,
+    [
+      entry,
+      `--user-data-dir=${dirs.userDataDir}`,
+      `--extensions-dir=${dirs.extensionsDir}`,
+      `--config=${dirs.configFile}`,
+      '--install-extension',
+      vsix,
+    ],
+    { env: dirs.env, encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(
+    run.status,
+    0,
+    `code-server --install-extension ${vsix} failed:\n${run.stdout}\n${run.stderr}`,
+  );
+  const folder = readdirSync(dirs.extensionsDir).find((name) => name.startsWith('miniastrolm.miniastrolm-'));
+  assert.ok(folder, `no miniastrolm.miniastrolm-* folder in ${dirs.extensionsDir}: ${run.stdout}`);
+  return path.join(dirs.extensionsDir, folder);
+}
+
 /** The slice of a page's DOM that the screenshot loop reads. */
 interface PageDocument {
   getElementById(id: string): { textContent: string | null; innerHTML: string } | null;
@@ -230,19 +259,6 @@ test('the extension in a real VS Code extension host (code-server)', {
     'run `npm run build` first (npm test does)',
   );
   const entry = await ensureCodeServer((line) => console.error(`[code-server install] ${line}`));
-
-  // The suite, bundled inside the extension's folder so that it shares the extension's `vscode` API object.
-  const suiteFile = path.join(repoRoot, 'out', 'extension-host', 'suite.js');
-  await esbuild.build({
-    entryPoints: [path.join(__dirname, 'suite', 'index.ts')],
-    outfile: suiteFile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['vscode'],
-    logLevel: 'warning',
-  });
 
   const tmp = tempDir(t, 'mal-exthost-');
   const workspace = path.join(tmp, 'workspace');
@@ -345,13 +361,28 @@ test('the extension in a real VS Code extension host (code-server)', {
   writeFileSync(paramsFile, JSON.stringify(params, null, 2));
 
   const env = hostEnv(tmp, paramsFile);
-  const server = await startCodeServer({
-    entry,
+  // The extension as users get it: the VSIX of this checkout, installed by code-server. A file missing from the
+  // package fails the steps that need it.
+  const extensionsDir = path.join(tmp, 'extensions');
+  const installed = installVsix(entry, await ensurePackagedVsix(), {
     userDataDir,
-    extensionsDir: path.join(tmp, 'extensions'),
+    extensionsDir,
     configFile,
     env,
   });
+  // The suite, bundled inside the installed extension's folder so that it shares the extension's `vscode` API.
+  const suiteFile = path.join(installed, 'out', 'extension-host', 'suite.js');
+  await esbuild.build({
+    entryPoints: [path.join(__dirname, 'suite', 'index.ts')],
+    outfile: suiteFile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['vscode'],
+    logLevel: 'warning',
+  });
+  const server = await startCodeServer({ entry, userDataDir, extensionsDir, configFile, env });
   t.after(() => server.stop());
 
   const browser = await chromium.launch({
@@ -382,7 +413,8 @@ test('the extension in a real VS Code extension host (code-server)', {
 
   const remote = (p: string) => `vscode-remote://${server.authority}${p}`;
   const payload = [
-    ['extensionDevelopmentPath', remote(repoRoot)],
+    // The installed folder as the development path: VS Code runs extension tests only in development mode.
+    ['extensionDevelopmentPath', remote(installed)],
     ['extensionTestsPath', remote(suiteFile)],
   ];
   const started = Date.now();
@@ -471,7 +503,7 @@ test('the extension in a real VS Code extension host (code-server)', {
     const [channel] = filesNamed(logsDir, 'MiniAstroLM.log');
     assert.ok(channel, `no output channel log under ${logsDir}`);
     const text = readFileSync(channel, 'utf8');
-    const cli = path.join(repoRoot, 'dist', 'cli.js');
+    const cli = path.join(installed, 'dist', 'cli.js');
     assert.ok(text.includes(`${cli} import ${SAMPLE} --db ${database} --json`), text);
     assert.ok(text.includes(`${cli} fetch --query ${params.fetch.query} --max ${params.fetch.max}`), text);
     assert.ok(text.includes(`starting the engine: `), text);
@@ -488,6 +520,11 @@ test('the extension in a real VS Code extension host (code-server)', {
       assert.ok(png.length > 20_000, `${name}.png is suspiciously small (${png.length} bytes)`);
     }
   });
+
+  // Stopped here (not only in after-hooks, which may run after the temp folder's removal): the extension host's
+  // children (the engine) must not be writing into the workspace while it is removed.
+  await browser.close();
+  await server.stop();
 
   await t.test('the settings changed during the test were put back', () => {
     const saved = JSON.parse(readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8'));

@@ -419,18 +419,25 @@ export async function run(): Promise<void> {
     },
   );
 
-  await step('a Node.js that cannot start is reported with the setting that fixes it', async () => {
-    await config().update('nodePath', '/nonexistent/node', vscode.ConfigurationTarget.Workspace);
-    try {
-      await vscode.commands.executeCommand('miniastrolm.showDatabaseStats');
-      expectOne(
-        'error',
-        /^MiniAstroLM: Could not start Node\.js \("\/nonexistent\/node"\).*miniastrolm\.nodePath/,
-      );
-    } finally {
-      await config().update('nodePath', undefined, vscode.ConfigurationTarget.Workspace);
-    }
-  });
+  await step(
+    'a miniastrolm.nodePath that cannot run is named in a warning, and a Node.js that can is used',
+    async () => {
+      await config().update('nodePath', '/nonexistent/node', vscode.ConfigurationTarget.Workspace);
+      try {
+        await vscode.commands.executeCommand('miniastrolm.showDatabaseStats');
+        const got = messages();
+        const warning = got.find((m) => m.kind === 'warning');
+        assert.ok(warning, JSON.stringify(got));
+        assert.match(warning.text, /miniastrolm\.nodePath \(\/nonexistent\/node\) is not used/);
+        assert.ok(
+          got.some((m) => m.kind === 'info' && /papers in /.test(m.text)),
+          JSON.stringify(got),
+        );
+      } finally {
+        await config().update('nodePath', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    },
+  );
 
   for (const [name, fn] of originals) win[name] = fn;
   writeFileSync(params.resultFile, `${JSON.stringify(result, null, 2)}\n`);
