@@ -41,7 +41,9 @@ export class CliRunner {
     const fullArgs = [cli, ...args, '--json'];
     const node = await this.findNode();
     if (!node) {
-      throw new Error('No Node.js 20+ that can run MiniAstroLM was found (see the notification for how to fix it).');
+      throw new Error(
+        'No Node.js 20+ that can run MiniAstroLM was found (see the notification for how to fix it).',
+      );
     }
     this.log.appendLine(`$ ${node} ${fullArgs.join(' ')}`);
     return new Promise((resolve, reject) => {
