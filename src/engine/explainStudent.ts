@@ -6,7 +6,7 @@ import { MiniAstroError } from '../core/errors';
 import { type GenerationConfig, loadGenerationConfig } from '../student/config/generationConfig';
 import { explainAbstract } from '../student/infer';
 import type { ExplainProgress, ExplainResult, StudentSource } from './protocol';
-import type { StudentModels } from './resources';
+import type { StudentModels } from './studentModels';
 
 export interface StudentExplainDeps {
   models: StudentModels;

@@ -10,7 +10,7 @@ import { explainPaperWithTeacher, paperFromDocument } from '../pipeline/supervis
 import { createLlmClient } from '../pipeline/supervise/llm/openaiClient';
 import { loadPromptSet } from '../pipeline/supervise/prompts';
 import { resolveEndpoint, superviseConfig } from '../pipeline/supervise/setup';
-import { faithfulnessMarks } from '../student/infer';
+import { faithfulnessMarks } from '../student/infer/faithfulness';
 import type { ExplainProgress, ExplainResult, PaperRef, TeacherSource } from './protocol';
 import type { Databases } from './resources';
 

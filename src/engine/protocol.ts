@@ -4,6 +4,12 @@
  * engine runs in a plain Node process.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type {
+  CurationDetail,
+  CurationFilter,
+  CurationPage,
+  CurationStats,
+} from '../pipeline/store/curationTypes';
 
 /** Bumped when a request or result changes shape; the client refuses an engine that speaks another version. */
 export const ENGINE_PROTOCOL_VERSION = 1;
@@ -185,12 +191,81 @@ export interface FetchPapersResult {
   missing: string[];
 }
 
+// ── Curation ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+export type {
+  CurationDetail,
+  CurationFilter,
+  CurationPage,
+  CurationRow,
+  CurationState,
+  CurationStats,
+} from '../pipeline/store/curationTypes';
+
+export interface CurationListParams {
+  databasePath: string;
+  filter: CurationFilter;
+  search: string;
+  offset: number;
+  limit: number;
+}
+
+export interface CurationDetailParams {
+  databasePath: string;
+  paperId: string;
+}
+
+export interface CurationDetailResult {
+  detail: CurationDetail | null;
+  /** The v1 validators on the explanation the export would use. */
+  validation: { rule: string; passed: boolean; messages: string[] }[];
+}
+
+export interface CurationDecideParams {
+  databasePath: string;
+  paperId: string;
+  /** accept (as it is, or `explanation` as edited), reject, or clear a person's decision. */
+  decision: 'accept' | 'reject' | 'clear';
+  /** An edited explanation: stored only when it passes the validators. */
+  explanation: string | null;
+  note: string | null;
+}
+
+export interface CurationDecideResult {
+  stored: boolean;
+  /** Why an edit was not stored: the validators' messages. */
+  errors: string[];
+}
+
+export interface WorkspaceSummaryParams {
+  databasePath: string;
+}
+
+/** What the first-run walkthrough and the sidebar need to know about the workspace database. */
+export interface WorkspaceSummary {
+  papers: number;
+  supervised: number;
+  accepted: number;
+  humanDecisions: number;
+}
+
 export const Requests = {
   hello: new RequestType<null, EngineInfo, EngineErrorData>('engine/hello'),
   scanDocument: new RequestType<ScanDocumentParams, ScanDocumentResult, EngineErrorData>('document/scan'),
   explain: new RequestType<ExplainParams, ExplainResult, EngineErrorData>('explain'),
   addToDataset: new RequestType<AddToDatasetParams, AddToDatasetResult, EngineErrorData>('dataset/add'),
   fetchPapers: new RequestType<FetchPapersParams, FetchPapersResult, EngineErrorData>('papers/fetch'),
+  curationList: new RequestType<CurationListParams, CurationPage, EngineErrorData>('curation/list'),
+  curationDetail: new RequestType<CurationDetailParams, CurationDetailResult, EngineErrorData>(
+    'curation/detail',
+  ),
+  curationDecide: new RequestType<CurationDecideParams, CurationDecideResult, EngineErrorData>(
+    'curation/decide',
+  ),
+  curationStats: new RequestType<{ databasePath: string }, CurationStats, EngineErrorData>('curation/stats'),
+  workspaceSummary: new RequestType<WorkspaceSummaryParams, WorkspaceSummary, EngineErrorData>(
+    'workspace/summary',
+  ),
   shutdown: new RequestType<null, null, EngineErrorData>('engine/shutdown'),
 } as const;
 

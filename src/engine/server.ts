@@ -5,21 +5,25 @@
  */
 import { type CancellationToken, type MessageConnection, ResponseError } from 'vscode-jsonrpc';
 import { isMiniAstroError } from '../core/errors';
+import { loadPipelineConfig } from '../pipeline/config/pipelineConfig';
+import { CurationStore } from '../pipeline/store/curation';
 import { version } from '../version';
+import { curationDecide, curationDetail, workspaceSummary } from './curation';
 import { addToDataset } from './dataset';
-import { explainWithStudent } from './explainStudent';
 import { explainWithTeacher } from './explainTeacher';
 import { fetchPapers } from './fetchPapers';
 import {
   CANCELLED_ERROR_CODE,
   ENGINE_PROTOCOL_VERSION,
   type EngineErrorData,
+  type ExplainProgress,
   Notifications,
   Requests,
   USER_ERROR_CODE,
 } from './protocol';
-import { Databases, SerialQueue, StudentModels } from './resources';
+import { Databases, SerialQueue } from './resources';
 import { scanDocument } from './scan';
+import type { StudentModels } from './studentModels';
 
 export interface EngineDeps {
   /** Exit after this long with no request in flight. */
@@ -46,7 +50,16 @@ function toResponseError(error: unknown, signal: AbortSignal | null): ResponseEr
 
 export function serveEngine(connection: MessageConnection, deps: EngineDeps): { stop: () => Promise<void> } {
   const databases = new Databases();
-  const models = new StudentModels();
+  // Loaded on the first student explanation: it brings ONNX Runtime and the tokenizer.
+  let models: StudentModels | undefined;
+  const student = async () => {
+    const [{ StudentModels }, { explainWithStudent }] = await Promise.all([
+      import('./studentModels'),
+      import('./explainStudent'),
+    ]);
+    models ??= new StudentModels();
+    return { models, explainWithStudent };
+  };
   const decoding = new SerialQueue();
   let inFlight = 0;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -56,7 +69,7 @@ export function serveEngine(connection: MessageConnection, deps: EngineDeps): { 
     if (stopped) return;
     stopped = true;
     clearTimeout(idleTimer);
-    await models.release();
+    await models?.release();
     databases.closeAll();
     deps.exit();
   };
@@ -114,7 +127,7 @@ export function serveEngine(connection: MessageConnection, deps: EngineDeps): { 
   connection.onRequest(
     Requests.explain,
     handle('explain', (params, signal) => {
-      const progress = (p: Parameters<Parameters<typeof explainWithStudent>[2]['progress']>[0]) =>
+      const progress = (p: Omit<ExplainProgress, 'requestId'>) =>
         void connection.sendNotification(Notifications.explainProgress, {
           requestId: params.requestId,
           ...p,
@@ -128,8 +141,9 @@ export function serveEngine(connection: MessageConnection, deps: EngineDeps): { 
           signal,
         });
       }
-      return decoding.run(() => {
+      return decoding.run(async () => {
         signal.throwIfAborted();
+        const { models, explainWithStudent } = await student();
         return explainWithStudent(params.abstract, source, { models, progress, signal });
       });
     }),
@@ -141,6 +155,30 @@ export function serveEngine(connection: MessageConnection, deps: EngineDeps): { 
   connection.onRequest(
     Requests.fetchPapers,
     handle('papers/fetch', (params, signal) => fetchPapers(params, databases, deps.env, signal)),
+  );
+  connection.onRequest(
+    Requests.curationList,
+    handle('curation/list', (params) =>
+      new CurationStore(databases.get(params.databasePath)).list(params.filter, params),
+    ),
+  );
+  connection.onRequest(
+    Requests.curationDetail,
+    handle('curation/detail', (params) => curationDetail(databases.get(params.databasePath), params)),
+  );
+  connection.onRequest(
+    Requests.curationDecide,
+    handle('curation/decide', (params) => curationDecide(databases.get(params.databasePath), params)),
+  );
+  connection.onRequest(
+    Requests.curationStats,
+    handle('curation/stats', (params) =>
+      new CurationStore(databases.get(params.databasePath)).stats(loadPipelineConfig().validators),
+    ),
+  );
+  connection.onRequest(
+    Requests.workspaceSummary,
+    handle('workspace/summary', (params) => workspaceSummary(databases.ifExists(params.databasePath))),
   );
   connection.onRequest(
     Requests.shutdown,

@@ -3,6 +3,7 @@ import type { SuperviseEvent, SuperviseSummary } from '../../pipeline/supervise/
 import type { Output } from '../output';
 
 export function supervisionProgress(out: Output): (event: SuperviseEvent) => void {
+  let accepted = 0;
   return (event) => {
     if (event.type === 'progress') {
       out.progress({
@@ -11,8 +12,12 @@ export function supervisionProgress(out: Output): (event: SuperviseEvent) => voi
         stored: 0,
         position: event.done,
         target: event.total,
-        note: `$${event.costUsd.toFixed(4)} so far`,
+        accepted,
+        costUsd: event.costUsd,
+        note: `${accepted} accepted, $${event.costUsd.toFixed(4)} so far`,
       });
+    } else if (event.status === 'accepted') {
+      accepted++;
     } else if (event.status === 'rejected' || event.status === 'deferred') {
       out.note(`${event.paperId}: ${event.role} ${event.status}${event.reason ? ` — ${event.reason}` : ''}`);
     }

@@ -1,6 +1,6 @@
 /**
- * Progress events of ingest runs: one schema for the CLI (progress bar or JSON lines) and the editor
- * (progress notifications).
+ * Progress events of ingest and supervision runs: one schema for the CLI (progress bar or JSON lines) and the
+ * editor (progress notifications).
  */
 export type IngestEvent =
   | {
@@ -10,7 +10,17 @@ export type IngestEvent =
       position: number;
       target: number | null;
     }
-  | { type: 'page'; received: number; stored: number; position: number; target: number | null; note?: string }
+  | {
+      type: 'page';
+      received: number;
+      stored: number;
+      position: number;
+      target: number | null;
+      note?: string;
+      /** Supervision runs (teach, judge) report these too. */
+      accepted?: number;
+      costUsd?: number;
+    }
   | { type: 'retry'; reason: string; waitMs: number; attempt: number }
   | { type: 'wait'; waitMs: number }
   | { type: 'skipped'; line: number; reason: string };
