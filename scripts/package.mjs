@@ -44,7 +44,7 @@ const PROJECT_FILES = [
   ['README.md'],
   ['CHANGELOG.md'],
   ['LICENSE'],
-  ['media', (f) => /\.(css|svg|png)$/.test(f)],
+  ['media', (f) => /\.(css|svg|png|md)$/.test(f)],
   ['configs', (f) => f.endsWith('.yaml')],
   ['prompts', (f) => f.endsWith('.md')],
   ['samples', () => true],

@@ -36,6 +36,8 @@ export class CliRunner {
     token?: vscode.CancellationToken,
     /** Text for the child's stdin (e.g. an abstract to explain). */
     input?: string,
+    /** Extra environment variables (the teacher's API key travels here, never on the command line). */
+    env?: Record<string, string>,
   ): Promise<CliOutcome> {
     const cli = path.join(this.extensionPath, 'dist', 'cli.js');
     const fullArgs = [cli, ...args, '--json'];
@@ -49,6 +51,7 @@ export class CliRunner {
     return new Promise((resolve, reject) => {
       const child = spawn(node, fullArgs, {
         stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        ...(env ? { env: { ...process.env, ...env } } : {}),
       });
       if (input !== undefined) child.stdin?.end(input);
       const cancel = token?.onCancellationRequested(() => child.kill('SIGTERM'));

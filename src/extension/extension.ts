@@ -5,9 +5,12 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
+import type { RequestType } from 'vscode-jsonrpc';
+import { type EngineErrorData, Requests } from '../engine/protocol';
 import { CliRunner } from './cliRunner';
 import { ExplainCodeLensProvider } from './codeLens';
 import { commandTable } from './commands';
+import { CURATION_VIEW, CurationViewProvider } from './curationView';
 import { DocumentIndex } from './documentIndex';
 import { EngineClient } from './engineClient';
 import { engineLaunch } from './engineLaunch';
@@ -19,6 +22,7 @@ import { ApiKeyStore } from './secrets';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { chooseSource, studentModelExists } from './sources';
+import { WorkspaceState } from './workspaceState';
 
 /** Where hovers and CodeLenses work: LaTeX and BibTeX files, and arXiv ids in Markdown and plain text. */
 const DOCUMENTS: vscode.DocumentSelector = [
@@ -30,9 +34,21 @@ const DOCUMENTS: vscode.DocumentSelector = [
   { language: 'plaintext' },
 ];
 
+/** What activate() returns: the services, for tests and other extensions. */
 export interface ExtensionApi {
   services: Services;
+  /**
+   * An engine request by name. Callers bundled separately (the test suite) have their own copy of vscode-jsonrpc,
+   * whose request types this extension's connection does not recognise, so they name the request instead.
+   */
+  request<K extends keyof typeof Requests>(
+    name: K,
+    params: RequestParams<(typeof Requests)[K]>,
+  ): Promise<RequestResult<(typeof Requests)[K]>>;
 }
+
+type RequestParams<T> = T extends RequestType<infer P, unknown, unknown> ? P : never;
+type RequestResult<T> = T extends RequestType<unknown, infer R, unknown> ? R : never;
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('MiniAstroLM');
@@ -92,25 +108,98 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   if (vscode.workspace.workspaceFolders?.length) watchStudent();
   context.subscriptions.push({ dispose: () => modelWatcher?.dispose() });
 
+  const state = new WorkspaceState(engine, apiKey, context.workspaceState, log);
   const index = new DocumentIndex(engine, log);
-  const panel = new ExplanationPanel(context.extensionUri, explainer, engine, log);
-  context.subscriptions.push(index, panel);
+  const panel = new ExplanationPanel(
+    context.extensionUri,
+    explainer,
+    engine,
+    log,
+    () => void state.markExplained(),
+  );
+  const curation = new CurationViewProvider(context.extensionUri, engine, log);
+  context.subscriptions.push(
+    index,
+    panel,
+    curation,
+    vscode.window.registerWebviewViewProvider(CURATION_VIEW, curation, {
+      webviewOptions: { retainContextWhenHidden: true },
+    }),
+  );
+
+  // The database changes under us (a teacher run, an import, the CLI in a terminal): views and walkthrough follow.
+  let databaseWatcher: vscode.Disposable | undefined;
+  let changedTimer: NodeJS.Timeout | undefined;
+  const watchDatabase = () => {
+    databaseWatcher?.dispose();
+    let database: string;
+    try {
+      database = readSettings().databasePath;
+    } catch {
+      return;
+    }
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(database)), `${path.basename(database)}*`),
+    );
+    const changed = () => {
+      clearTimeout(changedTimer);
+      changedTimer = setTimeout(() => {
+        curation.refresh();
+        void state.refresh();
+      }, 800);
+    };
+    databaseWatcher = vscode.Disposable.from(
+      watcher,
+      watcher.onDidCreate(changed),
+      watcher.onDidChange(changed),
+      watcher.onDidDelete(changed),
+    );
+  };
+  watchDatabase();
+  context.subscriptions.push({
+    dispose: () => {
+      clearTimeout(changedTimer);
+      databaseWatcher?.dispose();
+    },
+  });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('miniastrolm.studentModel')) watchStudent();
-      if (e.affectsConfiguration('miniastrolm.databasePath')) index.refresh();
+      if (e.affectsConfiguration('miniastrolm.databasePath')) {
+        index.refresh();
+        watchDatabase();
+        curation.refresh();
+      }
+      if (e.affectsConfiguration('miniastrolm')) void state.refresh();
       if (e.affectsConfiguration('miniastrolm.nodePath')) {
         forgetEngineNode();
         void engine.stop();
       }
     }),
-    apiKey.onDidChange(() => void engine.stop()),
+    apiKey.onDidChange(() => {
+      void engine.stop();
+      void state.refresh();
+    }),
   );
 
-  const services: Services = { context, log, runner, engine, explainer, index, panel, apiKey };
+  const services: Services = {
+    context,
+    log,
+    runner,
+    engine,
+    explainer,
+    index,
+    panel,
+    apiKey,
+    curation,
+    state,
+  };
   context.subscriptions.push(
-    vscode.languages.registerHoverProvider(DOCUMENTS, new AbstractHoverProvider(index, explainer, log)),
+    vscode.languages.registerHoverProvider(
+      DOCUMENTS,
+      new AbstractHoverProvider(index, explainer, log, () => void state.markExplained()),
+    ),
     vscode.languages.registerCodeLensProvider(DOCUMENTS, new ExplainCodeLensProvider(index)),
   );
   for (const [id, factory] of Object.entries(commandTable)) {
@@ -131,9 +220,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       }),
     );
   }
-  // Documents already open when the extension activated.
+  // Documents already open when the extension activated, and the walkthrough's keys (after activation settles).
   for (const editor of vscode.window.visibleTextEditors) void index.scan(editor.document);
-  return { services };
+  setTimeout(() => void state.refresh(), 1000);
+  return {
+    services,
+    request: (name, params) =>
+      engine.request(Requests[name] as RequestType<typeof params, never, EngineErrorData>, params),
+  };
 }
 
 export function deactivate(): void {}

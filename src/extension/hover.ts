@@ -18,6 +18,8 @@ export class AbstractHoverProvider implements vscode.HoverProvider {
     private readonly index: DocumentIndex,
     private readonly explainer: Explainer,
     private readonly log: vscode.OutputChannel,
+    /** Called when a hover shows an explanation. */
+    private readonly onExplained: () => void = () => {},
   ) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -41,6 +43,7 @@ export class AbstractHoverProvider implements vscode.HoverProvider {
           );
         });
     }
+    if (lookup?.result?.explanation) this.onExplained();
     const markdown = new vscode.MarkdownString(
       hoverMarkdown({
         item,

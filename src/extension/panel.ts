@@ -53,6 +53,8 @@ export class ExplanationPanel implements vscode.Disposable {
     private readonly explainer: Explainer,
     private readonly engine: EngineClient,
     private readonly log: vscode.OutputChannel,
+    /** Called when an explanation reached the user. */
+    private readonly onExplained: () => void = () => {},
   ) {}
 
   /** The webview, for tests and screenshots. */
@@ -93,6 +95,7 @@ export class ExplanationPanel implements vscode.Disposable {
         status: result.status,
       };
       this.setResult({ type: 'explanation', explanation }, result);
+      if (result.explanation) this.onExplained();
       return result;
     } catch (error) {
       if (generation !== this.generation) return undefined;

@@ -1,11 +1,13 @@
 /** The few long-lived objects the commands share, built once in activate(). */
 import type * as vscode from 'vscode';
 import type { CliRunner } from './cliRunner';
+import type { CurationViewProvider } from './curationView';
 import type { DocumentIndex } from './documentIndex';
 import type { EngineClient } from './engineClient';
 import type { Explainer } from './explainer';
 import type { ExplanationPanel } from './panel';
 import type { ApiKeyStore } from './secrets';
+import type { WorkspaceState } from './workspaceState';
 
 export interface Services {
   context: vscode.ExtensionContext;
@@ -16,6 +18,9 @@ export interface Services {
   index: DocumentIndex;
   panel: ExplanationPanel;
   apiKey: ApiKeyStore;
+  curation: CurationViewProvider;
+  /** What the walkthrough and the views know of the workspace (papers, supervision, a student). */
+  state: WorkspaceState;
 }
 
 /** A command: built from the services, called with the arguments VS Code passes (hover links pass one). */

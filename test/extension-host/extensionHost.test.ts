@@ -25,7 +25,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import * as esbuild from 'esbuild';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Frame, type Page } from 'playwright-core';
 import { latexToText } from '../../src/pipeline/latex';
 import { startArxivServer } from '../helpers/arxivServer';
 import { cliPath, runCli } from '../helpers/cli';
@@ -37,6 +37,7 @@ import { ensurePackagedVsix } from '../helpers/vsix';
 import { ensureCodeServer, repoRoot, startCodeServer } from './codeServer';
 import {
   PARAMS_ENV,
+  type PageAction,
   type ShotAnswer,
   type ShotRequest,
   type SuiteParams,
@@ -200,6 +201,38 @@ async function webviewFilled(page: Page, id: string): Promise<void> {
   }
 }
 
+/** The frame (a webview's page) that holds element `id`. */
+async function frameWith(page: Page, id: string): Promise<Frame> {
+  for (let i = 0; i < 100; i++) {
+    for (const frame of page.frames()) {
+      const found = await frame
+        .evaluate(
+          (elementId) =>
+            Boolean((globalThis as unknown as { document: PageDocument }).document.getElementById(elementId)),
+          id,
+        )
+        .catch(() => false);
+      if (found) return frame;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no webview page shows #${id}`);
+}
+
+/** Clicks, typing and key presses in a webview page, as a person would do them. */
+async function actInWebview(page: Page, id: string, actions: PageAction[]): Promise<void> {
+  const frame = await frameWith(page, id);
+  for (const action of actions) {
+    if ('click' in action) await frame.locator(action.click).first().click({ timeout: 10_000 });
+    else if ('fill' in action) await frame.locator(action.fill).fill(action.text, { timeout: 10_000 });
+    else if ('press' in action) await frame.locator(action.on).press(action.press, { timeout: 10_000 });
+    else if (action.text !== undefined)
+      await frame.locator(action.waitFor, { hasText: action.text }).first().waitFor();
+    else await frame.locator(action.waitFor).first().waitFor();
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 /** Answers the suite's screenshot requests until `done` resolves. */
 async function serveScreenshots(page: Page, shotsDir: string, done: Promise<unknown>): Promise<string[]> {
   const taken: string[] = [];
@@ -215,11 +248,17 @@ async function serveScreenshots(page: Page, shotsDir: string, done: Promise<unkn
     }
     const shot = JSON.parse(readFileSync(request, 'utf8')) as ShotRequest;
     if (shot.webviewElement) await webviewFilled(page, shot.webviewElement);
+    let actionError: string | undefined;
+    if (shot.webviewElement && shot.actions) {
+      await actInWebview(page, shot.webviewElement, shot.actions).catch((error: unknown) => {
+        actionError = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      });
+    }
     await new Promise((r) => setTimeout(r, 700)); // let the workbench paint
     const file = path.join(artifactsDir, `${shot.name}.png`);
     await page.screenshot({ path: file });
     taken.push(file);
-    const answer: ShotAnswer = { file };
+    const answer: ShotAnswer = { file, ...(actionError ? { error: actionError } : {}) };
     if (shot.webviewElement) {
       answer.webview = null;
       for (const frame of page.frames()) {
@@ -401,9 +440,14 @@ test('the extension in a real VS Code extension host (code-server)', {
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const browserErrors: string[] = [];
+  const consoleLines: string[] = [];
   page.on('console', (m) => {
+    consoleLines.push(`[${m.type()}] ${m.text().slice(0, 1000)}`);
     if (m.type() === 'error') browserErrors.push(m.text().slice(0, 500));
   });
+  t.after(() =>
+    writeFileSync(path.join(artifactsDir, 'browser-console.txt'), `${consoleLines.join('\n')}\n`),
+  );
   page.on('pageerror', (e) => browserErrors.push(String(e).slice(0, 500)));
   let exited: (code: number) => void = () => {};
   const exitCode = new Promise<number>((resolve) => {
@@ -470,6 +514,11 @@ test('the extension in a real VS Code extension host (code-server)', {
           | { status: string }
           | undefined;
         assert.equal(row?.status, 'validated', 'the teacher explanation made in the editor is supervision');
+        const decision = db
+          .prepare("SELECT decision, explanation FROM human_decisions WHERE paper_id = 'bib:smith2020'")
+          .get() as { decision: string; explanation: string } | undefined;
+        assert.equal(decision?.decision, 'accept', 'the curation view stored the edit as a decision');
+        assert.match(decision?.explanation ?? '', /^Newly formed stars/);
       } finally {
         db.close();
       }
@@ -511,7 +560,16 @@ test('the extension in a real VS Code extension host (code-server)', {
   });
 
   await t.test('screenshots of the hover and the panel were saved as test artifacts', () => {
-    for (const name of ['hover-abstract', 'hover-citation', 'panel', 'panel-hostile', 'panel-teacher']) {
+    for (const name of [
+      'hover-abstract',
+      'hover-citation',
+      'panel',
+      'panel-hostile',
+      'panel-teacher',
+      'curation',
+      'curation-stats',
+      'walkthrough',
+    ]) {
       const file = path.join(artifactsDir, `${name}.png`);
       assert.ok(existsSync(file), `${name}.png missing`);
       const png = readFileSync(file);

@@ -50,15 +50,27 @@ export interface SuiteResult {
   cachedHoverMs: number[];
 }
 
+/** What the browser does in a webview page before the picture: what a person would do with mouse and keys. */
+export type PageAction =
+  | { click: string }
+  | { fill: string; text: string }
+  /** A key pressed with focus in `on` (a CSS selector). */
+  | { press: string; on: string }
+  | { waitFor: string; text?: string };
+
 /** A screenshot the suite asks for: the outer test saves `${name}.png` and, for webviews, their text. */
 export interface ShotRequest {
   name: string;
   /** Also read the text of the webview page holding this element id. */
   webviewElement?: string;
+  /** Done first, in the webview page holding `webviewElement`. */
+  actions?: PageAction[];
 }
 
 export interface ShotAnswer {
   file: string;
+  /** An action that could not be done (the element never appeared, …): the suite's step fails with it. */
+  error?: string;
   /** textContent and innerHTML of `webviewElement` in the first frame that has it. */
   webview?: { text: string; html: string; pwned: boolean } | null;
 }

