@@ -14,16 +14,24 @@ export interface CliRun {
   json: Record<string, unknown> | null;
 }
 
+/** Another user to run as (tests of file permissions, which root would bypass). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 /** `env` is added to this process's environment; a variable given as undefined is left out. */
 export function startCli(
   args: string[],
   env: Record<string, string | undefined> = {},
+  as?: RunAs,
 ): { child: ChildProcess; done: Promise<CliRun> } {
   if (!existsSync(cliPath))
     throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does).`);
   const child = spawn(process.execPath, [cliPath, ...args], {
     env: { ...process.env, MINIASTROLM_DB: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(as ? { uid: as.uid, gid: as.gid } : {}),
   });
   let stdout = '';
   let stderr = '';
@@ -48,6 +56,10 @@ export function startCli(
   return { child, done };
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return startCli(args, env).done;
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  as?: RunAs,
+): Promise<CliRun> {
+  return startCli(args, env, as).done;
 }

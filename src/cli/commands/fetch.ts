@@ -3,10 +3,9 @@ import { ExitCode, MiniAstroError } from '../../core/errors';
 import { parseArxivId } from '../../pipeline/arxiv/ids';
 import { arxivMaxResultsPerQuery } from '../../pipeline/arxiv/query';
 import { defaultArxivApiUrl, fetchFromApi } from '../../pipeline/ingest/fetchApi';
-import { openDatabase } from '../../pipeline/store/database';
 import { choiceOption, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { createHttpClient, interruptSignal, resolveDbPath } from '../context';
+import { createHttpClient, interruptSignal, openCommandDatabase } from '../context';
 
 export const fetchCommand: Command = {
   name: 'fetch',
@@ -68,7 +67,7 @@ killed or interrupted resumes where it stopped when the same command is run agai
         'Split the query by date (submittedDate:[2025 TO 2026]) or use `miniastrolm harvest` for bulk downloads.',
       );
     }
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const result = await fetchFromApi(

@@ -1,10 +1,9 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode, MiniAstroError } from '../../core/errors';
 import { defaultOaiUrl, harvestOai } from '../../pipeline/ingest/harvestOai';
-import { openDatabase } from '../../pipeline/store/database';
 import { intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { createHttpClient, interruptSignal, resolveDbPath } from '../context';
+import { createHttpClient, interruptSignal, openCommandDatabase } from '../context';
 
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -54,7 +53,7 @@ run the same command again to continue an interrupted harvest.
         );
       }
     }
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const result = await harvestOai(

@@ -1,10 +1,9 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode, MiniAstroError } from '../../core/errors';
 import { importAbstractsFile } from '../../pipeline/ingest/importFile';
-import { openDatabase } from '../../pipeline/store/database';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { resolveDbPath } from '../context';
+import { openCommandDatabase } from '../context';
 
 export const importCommand: Command = {
   name: 'import',
@@ -26,7 +25,7 @@ and reported by line; the rest are stored (the latest version of a paper wins).
         'For example: miniastrolm import abstracts.jsonl',
       );
     }
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     try {
       const result = importAbstractsFile(file, { db, clock: systemClock, onEvent: (e) => out.progress(e) });
       out.result(

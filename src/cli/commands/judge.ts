@@ -1,13 +1,12 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode } from '../../core/errors';
-import { openDatabase } from '../../pipeline/store/database';
 import { loadPromptSet } from '../../pipeline/supervise/prompts';
 import { papersForJudge } from '../../pipeline/supervise/selection';
 import { superviseWithJudge } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
 import { runBatchApi } from '../batchApi';
 import type { Command } from '../command';
-import { interruptSignal, resolveDbPath } from '../context';
+import { interruptSignal, openCommandDatabase } from '../context';
 import {
   clientFor,
   endpointOptions,
@@ -37,7 +36,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
     );
     const config = loadPipelineConfig(values.config);
     const prompts = loadPromptSet(values.prompts);
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const ids = papersForJudge(db, {

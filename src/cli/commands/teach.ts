@@ -1,6 +1,5 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode } from '../../core/errors';
-import { openDatabase } from '../../pipeline/store/database';
 import { PaperStore } from '../../pipeline/store/papers';
 import { loadPromptSet, renderPrompt } from '../../pipeline/supervise/prompts';
 import { papersForTeacher } from '../../pipeline/supervise/selection';
@@ -8,7 +7,7 @@ import { superviseWithTeacher } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
 import { runBatchApi } from '../batchApi';
 import type { Command } from '../command';
-import { interruptSignal, resolveDbPath } from '../context';
+import { interruptSignal, openCommandDatabase } from '../context';
 import {
   clientFor,
   endpointOptions,
@@ -60,7 +59,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
     );
     const config = loadPipelineConfig(values.config);
     const prompts = loadPromptSet(values.prompts);
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const ids = papersForTeacher(db, {
