@@ -69,6 +69,23 @@ export function createHttpClient(
   });
 }
 
+/**
+ * How often a feed page that arrived whole but does not parse (cut off, an HTML error page) is fetched again:
+ * --retries when given, as for transport faults; the wait grows with MINIASTROLM_BACKOFF_MS when it is set.
+ */
+export function pageRetries(
+  flags: { retries?: string },
+  env = process.env,
+): { pageRetries?: number; retryWaitMs?: number } {
+  const backoff = env['MINIASTROLM_BACKOFF_MS'];
+  return {
+    ...(flags.retries !== undefined ? { pageRetries: intOption(flags.retries, 'retries', 5) } : {}),
+    ...(backoff !== undefined
+      ? { retryWaitMs: intOption(backoff, 'backoff (MINIASTROLM_BACKOFF_MS)', 2000) }
+      : {}),
+  };
+}
+
 /** Aborts on the first SIGINT/SIGTERM so the current page finishes its transaction or is dropped whole. */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();

@@ -3,20 +3,23 @@ import { ExitCode, MiniAstroError } from '../../core/errors';
 import { importAbstractsFile } from '../../pipeline/ingest/importFile';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { openCommandDatabase } from '../context';
+import { interruptSignal, openCommandDatabase } from '../context';
+import { loadPipelineConfig } from '../supervisionContext';
 
 export const importCommand: Command = {
   name: 'import',
   summary: 'Import abstracts from a JSONL/JSON file or a saved arXiv Atom response',
-  usage: `miniastrolm import FILE [--db PATH] [--json]
+  usage: `miniastrolm import FILE [--config FILE] [--db PATH] [--json]
 
 Reads records {id, title, abstract (or summary), categories, authors, published, updated} as JSON Lines or a JSON
 array, or a saved arXiv API response (Atom XML). Ids may carry versions or be abs URLs. Bad records are skipped
-and reported by line; the rest are stored (the latest version of a paper wins).
+and reported by line; the rest are stored (the latest version of a paper wins). Text must be UTF-8 unless a BOM
+or the XML declaration says otherwise. A file with nothing to import (empty, [], all records bad) exits 3.
 
-  --json   print one JSON object on the last line: {"imported": N, "skipped": N, ...}`,
+  --config FILE   pipeline config (default configs/pipeline.yaml): ingest.maxAbstractChars
+  --json          print one JSON object on the last line: {"imported": N, "skipped": N, ...}`,
   async run(argv, out) {
-    const { values, positionals } = parseCommandArgs(argv, {}, 'import');
+    const { values, positionals } = parseCommandArgs(argv, { config: { type: 'string' } }, 'import');
     const file = positionals[0];
     if (!file || positionals.length > 1) {
       throw new MiniAstroError(
@@ -25,9 +28,17 @@ and reported by line; the rest are stored (the latest version of a paper wins).
         'For example: miniastrolm import abstracts.jsonl',
       );
     }
+    const limits = loadPipelineConfig(values.config).ingest;
     const db = openCommandDatabase(values.db);
+    const interrupt = interruptSignal();
     try {
-      const result = importAbstractsFile(file, { db, clock: systemClock, onEvent: (e) => out.progress(e) });
+      const result = await importAbstractsFile(file, {
+        db,
+        clock: systemClock,
+        onEvent: (e) => out.progress(e),
+        signal: interrupt.signal,
+        limits,
+      });
       out.result(
         { ...result },
         `Imported ${result.imported} papers from ${file} (${result.inserted} new, ${result.updated} updated, ` +
@@ -35,6 +46,7 @@ and reported by line; the rest are stored (the latest version of a paper wins).
       );
       return ExitCode.ok;
     } finally {
+      interrupt.dispose();
       db.close();
     }
   },
