@@ -18,13 +18,14 @@ export const endpointOptions = {
   concurrency: { type: 'string' },
   batch: { type: 'string' },
   limit: { type: 'string' },
+  retries: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
 
 /** Flags over the config file; what both leave open (URL, key) comes from the environment as the openai package does. */
 export function resolveEndpoint(
   settings: EndpointSettings,
-  flags: { baseUrl?: string; model?: string; apiKey?: string },
+  flags: { baseUrl?: string; model?: string; apiKey?: string; retries?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): LlmEndpoint {
   return endpointFromEnv(
@@ -35,7 +36,7 @@ export function resolveEndpoint(
       temperature: settings.temperature,
       maxTokens: settings.maxTokens,
       timeoutMs: settings.timeoutMs,
-      maxRetries: settings.maxRetries,
+      maxRetries: intOption(flags.retries, 'retries', settings.maxRetries),
       inputCostPerMTok: settings.inputCostPerMTok,
       outputCostPerMTok: settings.outputCostPerMTok,
     },

@@ -14,7 +14,7 @@ import {
   resolveEndpoint,
   superviseConfig,
 } from '../supervisionContext';
-import { summaryLine, supervisionProgress } from './supervisionOutput';
+import { assertSomeCallWorked, summaryLine, supervisionProgress } from './supervisionOutput';
 
 export const judgeCommand: Command = {
   name: 'judge',
@@ -27,6 +27,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
 
   --base-url URL / --model NAME / --api-key KEY   the judge endpoint (default: config, OPENAI_BASE_URL, OpenAI)
   --batch-api / --collect   submit through OpenAI's Batch API / collect finished answers
+  --retries N   retries of a failed or unusable call (default: maxRetries in the config)
   --batch NAME / --limit N / --dry-run / --concurrency N / --config FILE / --prompts DIR / --db PATH / --json`,
   async run(argv, out) {
     const { values } = parseCommandArgs(
@@ -54,6 +55,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
         baseUrl: values['base-url'],
         model: values.model,
         apiKey: values['api-key'],
+        retries: values.retries,
       });
       if (values['batch-api'] || values.collect) {
         await runBatchApi(values.collect ? 'collect' : 'submit-judge', ids, {
@@ -76,6 +78,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
         signal: interrupt.signal,
         onEvent: supervisionProgress(out),
       });
+      assertSomeCallWorked(summary, out, endpoint.baseUrl);
       out.result({ ...summary }, summaryLine(summary));
       return ExitCode.ok;
     } finally {
