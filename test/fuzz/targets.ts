@@ -161,6 +161,28 @@ const yamlText = (seed: string) =>
     { weight: 2, arbitrary: perturbed(parseYaml(seed)).map((v) => JSON.stringify(v)) },
   );
 
+/** Each YAML config twice: its reader on parsed values, and its loader on a file of (often broken) text. */
+function configTargets(): FuzzTarget[] {
+  const configs = [
+    ['pipeline.yaml', yamlSeeds.pipeline, pipelineConfigFrom, loadPipelineConfig],
+    ['student_train.yaml', yamlSeeds.train, trainConfigFrom, loadTrainConfig],
+    ['generation.yaml', yamlSeeds.generation, generationConfigFrom, loadGenerationConfig],
+  ] as const;
+  return configs.flatMap(([name, seed, fromValues, load]) => [
+    {
+      name: `${name} (values)`,
+      input: () => perturbed(parseYaml(seed), 4),
+      run: fromValues as (v: unknown) => unknown,
+    },
+    {
+      name: `${name} (file)`,
+      input: () => yamlText(seed),
+      run: (text: unknown) => load(fileWith(name, text as string)),
+      runs: 120,
+    },
+  ]);
+}
+
 const isLenientError = (e: unknown) => e instanceof LenientParseError || e instanceof MiniAstroError;
 
 export const targets: FuzzTarget[] = [
@@ -239,43 +261,7 @@ export const targets: FuzzTarget[] = [
     input: () => perturbed(JSON.parse(verdictSeeds[1]!), 4),
     run: (value: unknown) => parseVerdict(value, '2501.90001'),
   },
-  {
-    name: 'pipeline.yaml (values)',
-    input: () => perturbed(parseYaml(yamlSeeds.pipeline), 4),
-    run: pipelineConfigFrom,
-  },
-  {
-    name: 'pipeline.yaml (file)',
-    input: () => yamlText(yamlSeeds.pipeline),
-    run: (text: string) => loadPipelineConfig(fileWith('pipeline.yaml', text)),
-    runs: 150,
-  },
-  {
-    name: 'student_train.yaml (values)',
-    input: () => perturbed(parseYaml(yamlSeeds.train), 4),
-    run: trainConfigFrom,
-  },
-  {
-    name: 'student_train.yaml (file)',
-    input: () => yamlText(yamlSeeds.train),
-    run: (text: string) => loadTrainConfig(fileWith('train.yaml', text)),
-    runs: 150,
-  },
-  {
-    name: 'generation.yaml',
-    input: () =>
-      fc.oneof(
-        perturbed(parseYaml(yamlSeeds.generation), 3),
-        mutated([yamlSeeds.generation]).map(parseYamlOrText),
-      ),
-    run: generationConfigFrom,
-  },
-  {
-    name: 'generation.yaml (file)',
-    input: () => yamlText(yamlSeeds.generation),
-    run: (text: string) => loadGenerationConfig(fileWith('generation.yaml', text)),
-    runs: 100,
-  },
+  ...configTargets(),
   {
     name: 'curated training rows (JSONL)',
     input: () =>
@@ -318,12 +304,3 @@ export const targets: FuzzTarget[] = [
     runs: 200,
   },
 ] as unknown as FuzzTarget[];
-
-/** YAML text that does not parse is still worth feeding a reader as the string it is. */
-function parseYamlOrText(text: string): unknown {
-  try {
-    return parseYaml(text);
-  } catch {
-    return text;
-  }
-}
