@@ -1,19 +1,49 @@
 /**
- * The side effects a CLI command may use, built once from flags and environment: the database path, an HTTP client
- * with our User-Agent and politeness settings, the clock, and an abort signal wired to SIGINT/SIGTERM.
+ * The side effects a CLI command may use, built once from flags and environment: the database (its path, opened
+ * with the busy timeout), an HTTP client with our User-Agent and politeness settings, the clock, and an abort
+ * signal wired to SIGINT/SIGTERM.
  */
 import path from 'node:path';
 import { type Clock, systemClock } from '../core/clock';
+import { MiniAstroError } from '../core/errors';
 import { PoliteHttpClient } from '../pipeline/net/politeHttp';
 import { userAgent } from '../pipeline/net/userAgent';
-import { defaultDatabasePath } from '../pipeline/store/database';
+import {
+  type Db,
+  defaultDatabasePath,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from '../pipeline/store/database';
+import { defaultBusyTimeoutMs } from '../pipeline/store/faults';
 import { intOption } from './args';
 import type { Output } from './output';
 
 export { userAgent };
 
+/** --db, else MINIASTROLM_DB (an empty variable counts as unset, as shells write "unset"), else the default. */
 export function resolveDbPath(flag: string | undefined, env = process.env): string {
-  return path.resolve(flag ?? env['MINIASTROLM_DB'] ?? defaultDatabasePath);
+  if (flag !== undefined && flag.trim() === '') {
+    throw new MiniAstroError(
+      'usage',
+      '--db is empty.',
+      `Give a database file, e.g. --db ${defaultDatabasePath}, or leave --db out to use that default.`,
+    );
+  }
+  return path.resolve(flag ?? (env['MINIASTROLM_DB'] || undefined) ?? defaultDatabasePath);
+}
+
+/** How long a write waits for another process (MINIASTROLM_DB_TIMEOUT_MS, default 10 s). */
+export function busyTimeoutMs(env = process.env): number {
+  return intOption(
+    env['MINIASTROLM_DB_TIMEOUT_MS'],
+    'db timeout (MINIASTROLM_DB_TIMEOUT_MS)',
+    defaultBusyTimeoutMs,
+  );
+}
+
+/** The command's database: --db / MINIASTROLM_DB / the default, opened with the configured busy timeout. */
+export function openCommandDatabase(flag: string | undefined, options: OpenDatabaseOptions = {}): Db {
+  return openDatabase(resolveDbPath(flag), { busyTimeoutMs: busyTimeoutMs(), ...options });
 }
 
 export function createHttpClient(
@@ -34,6 +64,23 @@ export function createHttpClient(
         out.progress({ type: 'retry', reason: event.reason, waitMs: event.waitMs, attempt: event.attempt });
     },
   });
+}
+
+/**
+ * How often a feed page that arrived whole but does not parse (cut off, an HTML error page) is fetched again:
+ * --retries when given, as for transport faults; the wait grows with MINIASTROLM_BACKOFF_MS when it is set.
+ */
+export function pageRetries(
+  flags: { retries?: string },
+  env = process.env,
+): { pageRetries?: number; retryWaitMs?: number } {
+  const backoff = env['MINIASTROLM_BACKOFF_MS'];
+  return {
+    ...(flags.retries !== undefined ? { pageRetries: intOption(flags.retries, 'retries', 5) } : {}),
+    ...(backoff !== undefined
+      ? { retryWaitMs: intOption(backoff, 'backoff (MINIASTROLM_BACKOFF_MS)', 2000) }
+      : {}),
+  };
 }
 
 /** Aborts on the first SIGINT/SIGTERM so the current page finishes its transaction or is dropped whole. */

@@ -1,9 +1,13 @@
 /**
  * The `miniastrolm` command line: a table of verbs, one file each under commands/. Errors the user can act on are
- * printed as message + hint with a meaningful exit code; anything else is a bug and prints its stack.
+ * printed as message + hint with a meaningful exit code; a SQLite fault met anywhere in a command (a lock, a full
+ * disk) is described against the command's database; anything else is a bug and prints its stack.
  */
-import { ExitCode, isMiniAstroError } from '../core/errors';
+import { parseArgs } from 'node:util';
+import { ExitCode, isMiniAstroError, type MiniAstroError } from '../core/errors';
+import { databaseFault } from '../pipeline/store/faults';
 import { version } from '../version';
+import { commonOptions } from './args';
 import type { Command } from './command';
 import { abstractsCommand } from './commands/abstracts';
 import { batchCommand } from './commands/batch';
@@ -20,6 +24,7 @@ import { lossCommand } from './commands/loss';
 import { statsCommand } from './commands/stats';
 import { teachCommand } from './commands/teach';
 import { trainCommand } from './commands/train';
+import { busyTimeoutMs, resolveDbPath } from './context';
 import { createOutput } from './output';
 
 const commands: readonly Command[] = [
@@ -75,8 +80,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     return await command.run(rest, out);
-  } catch (error) {
+  } catch (thrown) {
     out.endProgress();
+    const error = asDatabaseFault(thrown, rest) ?? thrown;
     if (isMiniAstroError(error)) {
       out.note(`error: ${error.message}\n  hint: ${error.hint}`);
       if (json)
@@ -95,5 +101,16 @@ export async function main(argv: string[]): Promise<number> {
       `internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
     return ExitCode.internal;
+  }
+}
+
+/** A SQLite error from inside a command, described against the database the command was given. */
+function asDatabaseFault(error: unknown, args: string[]): MiniAstroError | null {
+  try {
+    const { values } = parseArgs({ args, options: commonOptions, strict: false, allowPositionals: true });
+    const flag = typeof values.db === 'string' ? values.db : undefined;
+    return databaseFault(error, resolveDbPath(flag), busyTimeoutMs());
+  } catch {
+    return null;
   }
 }

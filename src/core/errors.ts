@@ -48,7 +48,12 @@ export function isMiniAstroError(error: unknown): error is MiniAstroError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+    const own = code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+    // fetch's own message is always "fetch failed"; what failed (a refused connection, a redirect loop) is
+    // its cause.
+    return own === 'fetch failed' && error.cause !== undefined
+      ? `${own}: ${describeError(error.cause)}`
+      : own;
   }
   return String(error);
 }

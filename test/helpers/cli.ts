@@ -14,19 +14,30 @@ export interface CliRun {
   json: Record<string, unknown> | null;
 }
 
-/**
- * `env` is added to this process's environment; a variable given as undefined is left out. `cli` is another
- * bundled CLI to run (an unpacked VSIX's).
- */
+/** Another user to run as (tests of file permissions, which root would bypass). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+export interface CliOptions {
+  /** Another bundled CLI to run (an unpacked VSIX's). */
+  cli?: string;
+  as?: RunAs;
+}
+
+/** `env` is added to this process's environment; a variable given as undefined is left out. */
 export function startCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  cli = cliPath,
+  options: CliOptions = {},
 ): { child: ChildProcess; done: Promise<CliRun> } {
+  const { cli = cliPath, as } = options;
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does).`);
   const child = spawn(process.execPath, [cli, ...args], {
     env: { ...process.env, MINIASTROLM_DB: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(as ? { uid: as.uid, gid: as.gid } : {}),
   });
   let stdout = '';
   let stderr = '';
@@ -54,7 +65,7 @@ export function startCli(
 export function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  cli = cliPath,
+  options: CliOptions = {},
 ): Promise<CliRun> {
-  return startCli(args, env, cli).done;
+  return startCli(args, env, options).done;
 }

@@ -142,7 +142,7 @@ test('npm run package: the VSIX ships what runs, for this platform only, and its
   }
 
   await t.test('the packaged CLI answers --version', async () => {
-    const version = await runCli(['--version'], env, cli);
+    const version = await runCli(['--version'], env, { cli });
     assert.equal(version.code, 0, version.stderr);
     assert.equal(version.stdout.trim(), manifest.version);
   });
@@ -150,9 +150,9 @@ test('npm run package: the VSIX ships what runs, for this platform only, and its
   await t.test('the packaged CLI stores and counts papers (better-sqlite3 from the package)', async () => {
     const db = path.join(tmp, 'astro.db');
     const sample = path.join(extension, 'samples', 'astro-ph-sample.atom.xml');
-    const imported = await runCli(['import', sample, '--db', db, '--json'], env, cli);
+    const imported = await runCli(['import', sample, '--db', db, '--json'], env, { cli });
     assert.equal(imported.code, 0, imported.stderr);
-    const stats = await runCli(['db', 'stats', '--db', db, '--json'], env, cli);
+    const stats = await runCli(['db', 'stats', '--db', db, '--json'], env, { cli });
     assert.equal(stats.code, 0, stats.stderr);
     assert.ok((imported.json?.['imported'] as number) > 0);
     assert.equal(stats.json?.['papers'], imported.json?.['imported']);
@@ -165,7 +165,7 @@ test('npm run package: the VSIX ships what runs, for this platform only, and its
       const model = path.join(tmp, 'student');
       saveGpt2Folder(model, config, initGpt2Weights(config, { seed: 3 }));
       const args = ['explain', '--model', model, '--max-new-tokens', '12', '--abstract', ABSTRACT, '--json'];
-      const packaged = await runCli(args, env, cli);
+      const packaged = await runCli(args, env, { cli });
       assert.equal(packaged.code, 0, packaged.stderr);
       const development = await runCli(args, env);
       assert.equal(development.code, 0, development.stderr);
@@ -197,7 +197,7 @@ test('npm run package: the VSIX ships what runs, for this platform only, and its
         '',
       ].join('\n'),
     );
-    const trained = await runCli(['train', '--config', configFile, '--json'], env, cli);
+    const trained = await runCli(['train', '--config', configFile, '--json'], env, { cli });
     assert.equal(trained.code, 0, trained.stderr);
     assert.equal(trained.json?.['type'], 'done');
     assert.equal(trained.json?.['step'], 2);

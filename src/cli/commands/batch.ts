@@ -1,10 +1,9 @@
 import { isoNow, systemClock } from '../../core/clock';
 import { ExitCode, MiniAstroError } from '../../core/errors';
 import { BatchStore } from '../../pipeline/store/batches';
-import { openDatabase } from '../../pipeline/store/database';
 import { intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { resolveDbPath } from '../context';
+import { openCommandDatabase } from '../context';
 
 export const batchCommand: Command = {
   name: 'batch',
@@ -35,7 +34,7 @@ A batch freezes a selection of stored papers, newest first, so later supervision
       'batch',
     );
     const [action, name] = positionals;
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     try {
       const batches = new BatchStore(db);
       switch (action) {

@@ -1,10 +1,9 @@
 import { ExitCode, MiniAstroError } from '../../core/errors';
-import { openDatabase } from '../../pipeline/store/database';
 import { PaperStore } from '../../pipeline/store/papers';
 import { databaseStats } from '../../pipeline/store/stats';
 import { intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { resolveDbPath } from '../context';
+import { openCommandDatabase, resolveDbPath } from '../context';
 
 export const dbCommand: Command = {
   name: 'db',
@@ -25,7 +24,7 @@ miniastrolm db papers [--limit N] [--db PATH] [--json]
         'Use `miniastrolm db stats` or `miniastrolm db papers`.',
       );
     }
-    const db = openDatabase(dbPath, { readonly: true });
+    const db = openCommandDatabase(values.db, { readonly: true });
     try {
       if (action === 'stats') {
         const stats = databaseStats(db);

@@ -3,10 +3,9 @@ import { systemClock } from '../../core/clock';
 import { describeError, ExitCode, MiniAstroError } from '../../core/errors';
 import { parseArxivId } from '../../pipeline/arxiv/ids';
 import { exportCurated, freezeEvalIds } from '../../pipeline/dataset/export';
-import { openDatabase } from '../../pipeline/store/database';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { resolveDbPath } from '../context';
+import { openCommandDatabase } from '../context';
 import { loadPipelineConfig } from '../supervisionContext';
 
 export const exportCommand: Command = {
@@ -38,7 +37,7 @@ overrides the pipeline's either way — split deterministically: training rows t
         'For example: miniastrolm export --out data/curated.jsonl',
       );
     const config = loadPipelineConfig(values.config);
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     try {
       let frozenFromFile = 0;
       if (values['freeze-eval']) {

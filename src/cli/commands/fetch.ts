@@ -3,10 +3,9 @@ import { ExitCode, MiniAstroError } from '../../core/errors';
 import { parseArxivId } from '../../pipeline/arxiv/ids';
 import { arxivMaxResultsPerQuery } from '../../pipeline/arxiv/query';
 import { defaultArxivApiUrl, fetchFromApi } from '../../pipeline/ingest/fetchApi';
-import { openDatabase } from '../../pipeline/store/database';
 import { choiceOption, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { createHttpClient, interruptSignal, resolveDbPath } from '../context';
+import { createHttpClient, interruptSignal, openCommandDatabase, pageRetries } from '../context';
 
 export const fetchCommand: Command = {
   name: 'fetch',
@@ -27,7 +26,8 @@ killed or interrupted resumes where it stopped when the same command is run agai
   --arxiv-url URL    API endpoint (default ${defaultArxivApiUrl}; env MINIASTROLM_ARXIV_URL)
   --delay-ms N       gap between requests (default 3000; never below 3000 for arXiv's own hosts)
   --timeout-ms N     per-request timeout (default 120000)
-  --retries N        retries per request on 429/5xx/network errors (default 5)
+  --retries N        retries per request on 429/5xx/network errors (default 5), and of a page that
+                     arrived but does not parse (default 3)
   --db PATH          database (default .miniastrolm/astro.db; env MINIASTROLM_DB)
   --json             print one JSON object on the last line: {"fetched": N, "stored": N, ...}`,
   async run(argv, out) {
@@ -68,7 +68,7 @@ killed or interrupted resumes where it stopped when the same command is run agai
         'Split the query by date (submittedDate:[2025 TO 2026]) or use `miniastrolm harvest` for bulk downloads.',
       );
     }
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const result = await fetchFromApi(
@@ -98,6 +98,7 @@ killed or interrupted resumes where it stopped when the same command is run agai
           apiUrl: values['arxiv-url'] ?? process.env['MINIASTROLM_ARXIV_URL'] ?? defaultArxivApiUrl,
           signal: interrupt.signal,
           onEvent: (e) => out.progress(e),
+          ...pageRetries(values),
         },
       );
       out.result(

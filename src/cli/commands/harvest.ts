@@ -1,10 +1,9 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode, MiniAstroError } from '../../core/errors';
 import { defaultOaiUrl, harvestOai } from '../../pipeline/ingest/harvestOai';
-import { openDatabase } from '../../pipeline/store/database';
 import { intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { createHttpClient, interruptSignal, resolveDbPath } from '../context';
+import { createHttpClient, interruptSignal, openCommandDatabase, pageRetries } from '../context';
 
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -25,7 +24,8 @@ run the same command again to continue an interrupted harvest.
   --oai-url URL      endpoint (default ${defaultOaiUrl}; env MINIASTROLM_OAI_URL)
   --delay-ms N       gap between requests (default 3000; never below 3000 for arXiv's own hosts)
   --timeout-ms N     per-request timeout (default 120000)
-  --retries N        retries per request (default 5; 503 + Retry-After is OAI flow control and is honoured)
+  --retries N        retries per request (default 5; 503 + Retry-After is OAI flow control and is honoured),
+                     and of a page that arrived but does not parse (default 3)
   --db PATH          database (default .miniastrolm/astro.db)
   --json             print one JSON object on the last line: {"fetched": N, "stored": N, ...}`,
   async run(argv, out) {
@@ -54,7 +54,7 @@ run the same command again to continue an interrupted harvest.
         );
       }
     }
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const result = await harvestOai(
@@ -72,6 +72,7 @@ run the same command again to continue an interrupted harvest.
           oaiUrl: values['oai-url'] ?? process.env['MINIASTROLM_OAI_URL'] ?? defaultOaiUrl,
           signal: interrupt.signal,
           onEvent: (e) => out.progress(e),
+          ...pageRetries(values),
         },
       );
       out.result(

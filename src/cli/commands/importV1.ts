@@ -1,10 +1,9 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode, MiniAstroError } from '../../core/errors';
 import { importSeedV1 } from '../../pipeline/dataset/importV1';
-import { openDatabase } from '../../pipeline/store/database';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { resolveDbPath } from '../context';
+import { openCommandDatabase } from '../context';
 import { loadPipelineConfig } from '../supervisionContext';
 
 export const importV1Command: Command = {
@@ -28,7 +27,7 @@ rejected with their reasons. Eval abstracts are frozen out of training.
         'For example: miniastrolm import-v1 train.jsonl',
       );
     const config = loadPipelineConfig(values.config);
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     try {
       const report = importSeedV1(file, { db, clock: systemClock, validators: config.validators });
       const rates = Object.entries(report.pass_rates)

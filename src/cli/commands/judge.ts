@@ -1,13 +1,12 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode } from '../../core/errors';
-import { openDatabase } from '../../pipeline/store/database';
 import { loadPromptSet } from '../../pipeline/supervise/prompts';
 import { papersForJudge } from '../../pipeline/supervise/selection';
 import { superviseWithJudge } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
 import { runBatchApi } from '../batchApi';
 import type { Command } from '../command';
-import { interruptSignal, resolveDbPath } from '../context';
+import { interruptSignal, openCommandDatabase } from '../context';
 import {
   clientFor,
   endpointOptions,
@@ -15,7 +14,7 @@ import {
   resolveEndpoint,
   superviseConfig,
 } from '../supervisionContext';
-import { summaryLine, supervisionProgress } from './supervisionOutput';
+import { assertSomeCallWorked, summaryLine, supervisionProgress } from './supervisionOutput';
 
 export const judgeCommand: Command = {
   name: 'judge',
@@ -28,6 +27,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
 
   --base-url URL / --model NAME / --api-key KEY   the judge endpoint (default: config, OPENAI_BASE_URL, OpenAI)
   --batch-api / --collect   submit through OpenAI's Batch API / collect finished answers
+  --retries N   retries of a failed or unusable call (default: maxRetries in the config)
   --batch NAME / --limit N / --dry-run / --concurrency N / --config FILE / --prompts DIR / --db PATH / --json`,
   async run(argv, out) {
     const { values } = parseCommandArgs(
@@ -37,7 +37,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
     );
     const config = loadPipelineConfig(values.config);
     const prompts = loadPromptSet(values.prompts);
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const ids = papersForJudge(db, {
@@ -55,6 +55,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
         baseUrl: values['base-url'],
         model: values.model,
         apiKey: values['api-key'],
+        retries: values.retries,
       });
       if (values['batch-api'] || values.collect) {
         await runBatchApi(values.collect ? 'collect' : 'submit-judge', ids, {
@@ -77,6 +78,7 @@ structure, uncertainty 0–5, overall 0–100). Accepted = the judge clears conf
         signal: interrupt.signal,
         onEvent: supervisionProgress(out),
       });
+      assertSomeCallWorked(summary, out, endpoint.baseUrl);
       out.result({ ...summary }, summaryLine(summary));
       return ExitCode.ok;
     } finally {

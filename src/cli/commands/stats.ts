@@ -1,9 +1,8 @@
 import { ExitCode } from '../../core/errors';
-import { openDatabase } from '../../pipeline/store/database';
 import { SupervisionStore } from '../../pipeline/store/supervision';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { resolveDbPath } from '../context';
+import { openCommandDatabase } from '../context';
 
 export const statsCommand: Command = {
   name: 'stats',
@@ -11,7 +10,7 @@ export const statsCommand: Command = {
   usage: `miniastrolm stats [--db PATH] [--json]`,
   async run(argv, out) {
     const { values } = parseCommandArgs(argv, {}, 'stats');
-    const db = openDatabase(resolveDbPath(values.db), { readonly: true });
+    const db = openCommandDatabase(values.db, { readonly: true });
     try {
       const totals = new SupervisionStore(db).totals();
       const failures = (

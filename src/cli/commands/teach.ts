@@ -1,6 +1,5 @@
 import { systemClock } from '../../core/clock';
 import { ExitCode } from '../../core/errors';
-import { openDatabase } from '../../pipeline/store/database';
 import { PaperStore } from '../../pipeline/store/papers';
 import { loadPromptSet, renderPrompt } from '../../pipeline/supervise/prompts';
 import { papersForTeacher } from '../../pipeline/supervise/selection';
@@ -8,7 +7,7 @@ import { superviseWithTeacher } from '../../pipeline/supervise/supervise';
 import { intOption, parseCommandArgs } from '../args';
 import { runBatchApi } from '../batchApi';
 import type { Command } from '../command';
-import { interruptSignal, resolveDbPath } from '../context';
+import { interruptSignal, openCommandDatabase } from '../context';
 import {
   clientFor,
   endpointOptions,
@@ -16,7 +15,7 @@ import {
   resolveEndpoint,
   superviseConfig,
 } from '../supervisionContext';
-import { summaryLine, supervisionProgress } from './supervisionOutput';
+import { assertSomeCallWorked, summaryLine, supervisionProgress } from './supervisionOutput';
 
 export const teachCommand: Command = {
   name: 'teach',
@@ -40,6 +39,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
   --collect           collect finished Batch API answers (teacher and judge), then validate/judge them as usual
   --force             redo papers that already have a state (human decisions are never overwritten)
   --concurrency N     papers in flight (default from config)
+  --retries N         retries of a failed or unusable call (default: maxRetries in the config)
   --config FILE       pipeline config (default configs/pipeline.yaml)
   --prompts DIR       prompt files (default prompts/)
   --db PATH / --json`,
@@ -60,7 +60,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
     );
     const config = loadPipelineConfig(values.config);
     const prompts = loadPromptSet(values.prompts);
-    const db = openDatabase(resolveDbPath(values.db));
+    const db = openCommandDatabase(values.db);
     const interrupt = interruptSignal();
     try {
       const ids = papersForTeacher(db, {
@@ -92,6 +92,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
         baseUrl: values['base-url'],
         model: values.model,
         apiKey: values['api-key'],
+        retries: values.retries,
       });
       if (values['batch-api'] || values.collect) {
         await runBatchApi(values.collect ? 'collect' : 'submit-teacher', ids, {
@@ -109,6 +110,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
             baseUrl: values['judge-base-url'] ?? values['base-url'],
             model: values['judge-model'],
             apiKey: values['judge-api-key'] ?? values['api-key'],
+            retries: values.retries,
           });
       const summary = await superviseWithTeacher(
         ids,
@@ -124,6 +126,7 @@ then the judge scores it (unless --no-judge). Every call is stored. Interrupted 
         },
         { force: values.force === true },
       );
+      assertSomeCallWorked(summary, out, teacherEndpoint.baseUrl);
       out.result({ ...summary }, summaryLine(summary));
       return ExitCode.ok;
     } finally {

@@ -8,7 +8,16 @@ import type { SaxesTagNS } from 'saxes';
 import { tryParseArxivId } from './ids';
 import { normalizedOrNull, normalizeWhitespace } from './text';
 import type { AtomPage, Paper } from './types';
-import { excerpt, FeedError, parseCount, sniffHtml, walkXml, wrongDocument, type XmlHandlers } from './xml';
+import {
+  excerpt,
+  FeedError,
+  parseCount,
+  sniffHtml,
+  sniffJson,
+  walkXml,
+  wrongDocument,
+  type XmlHandlers,
+} from './xml';
 
 export { FeedError, type FeedErrorReason } from './xml';
 
@@ -21,20 +30,30 @@ const ERROR_ID = /arxiv\.org\/api\/errors(?:#|$)/;
 export interface FeedContext {
   /** The request URL, quoted in error messages. */
   url?: string;
+  /** A saved response being imported: messages name the file and never advise retrying arXiv. */
+  file?: string;
 }
 
 export function parseAtomFeed(xml: string, context: FeedContext = {}): AtomPage {
-  const what = context.url ? `The arXiv API response from ${context.url}` : 'The arXiv API response';
+  const local = context.file !== undefined;
+  const what = local
+    ? `The file ${context.file}`
+    : context.url
+      ? `The arXiv API response from ${context.url}`
+      : 'The arXiv API response';
   const html = sniffHtml(xml);
-  if (html !== null) throw wrongDocument(what, 'an Atom feed', `an HTML page ("${html}")`, xml);
-  const reader = new AtomReader(what, xml, context.url ?? null);
-  walkXml(xml, reader, what);
+  if (html !== null) throw wrongDocument(what, 'an Atom feed', `an HTML page ("${html}")`, xml, local);
+  const json = sniffJson(xml);
+  if (json !== null) throw wrongDocument(what, 'an Atom feed', json, xml, local);
+  const reader = new AtomReader(what, xml, context.url ?? null, local);
+  walkXml(xml, reader, what, local);
   const entries = reader.entries;
   return {
     totalResults: reader.totalResults ?? entries.length,
     startIndex: reader.startIndex ?? 0,
     itemsPerPage: reader.itemsPerPage ?? entries.length,
     entries,
+    entryLines: reader.entryLines,
   };
 }
 
@@ -55,6 +74,7 @@ interface EntryDraft {
 
 class AtomReader implements XmlHandlers {
   readonly entries: Paper[] = [];
+  readonly entryLines: number[] = [];
   totalResults: number | null = null;
   startIndex: number | null = null;
   itemsPerPage: number | null = null;
@@ -64,13 +84,20 @@ class AtomReader implements XmlHandlers {
     private readonly what: string,
     private readonly body: string,
     private readonly url: string | null,
+    private readonly local: boolean,
   ) {}
 
   open(tag: SaxesTagNS, depth: number, line: number): void {
     if (depth === 0) {
       if (tag.local !== 'feed' || tag.uri !== ATOM) {
         const found = tag.uri ? `<${tag.local}> in namespace ${tag.uri}` : `<${tag.local}>`;
-        throw wrongDocument(this.what, 'an Atom feed', `an XML document whose root is ${found}`, this.body);
+        throw wrongDocument(
+          this.what,
+          'an Atom feed',
+          `an XML document whose root is ${found}`,
+          this.body,
+          this.local,
+        );
       }
       return;
     }
@@ -96,6 +123,7 @@ class AtomReader implements XmlHandlers {
     }
     if (depth === 1) {
       this.entries.push(this.finish(e));
+      this.entryLines.push(e.line);
       this.entry = null;
     } else if (depth === 2) {
       if (tag.uri === ATOM) {
@@ -144,7 +172,9 @@ class AtomReader implements XmlHandlers {
       throw new FeedError(
         'malformed',
         `${this.what} has an entry (line ${e.line}) whose id ${excerpt(rawId)} is not an arXiv abstract URL.`,
-        'This is not a response arXiv is known to send; check the configured API URL.',
+        this.local
+          ? 'Entries of an imported feed need arXiv ids (http://arxiv.org/abs/...). Nothing was imported.'
+          : 'This is not a response arXiv is known to send; check the configured API URL.',
       );
     }
     const categories = e.categories;

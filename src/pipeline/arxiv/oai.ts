@@ -10,7 +10,16 @@ import { tryParseArxivId } from './ids';
 import { parseBaseUrl } from './query';
 import { normalizedOrNull, normalizeWhitespace } from './text';
 import type { Paper } from './types';
-import { excerpt, FeedError, parseCount, sniffHtml, walkXml, wrongDocument, type XmlHandlers } from './xml';
+import {
+  excerpt,
+  FeedError,
+  parseCount,
+  sniffHtml,
+  sniffJson,
+  walkXml,
+  wrongDocument,
+  type XmlHandlers,
+} from './xml';
 
 const OAI = 'http://www.openarchives.org/OAI/2.0/';
 const ARXIV_OAI = 'http://arxiv.org/OAI/arXiv/';
@@ -86,6 +95,8 @@ export function parseOaiListRecords(xml: string, context: { url?: string } = {})
   const what = context.url ? `The OAI-PMH response from ${context.url}` : 'The OAI-PMH response';
   const html = sniffHtml(xml);
   if (html !== null) throw wrongDocument(what, 'an OAI-PMH response', `an HTML page ("${html}")`, xml);
+  const json = sniffJson(xml);
+  if (json !== null) throw wrongDocument(what, 'an OAI-PMH response', json, xml);
   const reader = new OaiReader(what, xml);
   walkXml(xml, reader, what);
 

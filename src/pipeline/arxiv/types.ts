@@ -26,4 +26,6 @@ export interface AtomPage {
   startIndex: number;
   itemsPerPage: number;
   entries: Paper[];
+  /** The line each entry starts on, for messages about one entry. */
+  entryLines?: number[];
 }

@@ -44,14 +44,20 @@ export interface XmlHandlers {
 }
 
 const RETRY_HINT = 'Retry the request; if it keeps failing, arXiv may be having trouble, so try again later.';
+const FILE_HINT =
+  'The file was probably saved incomplete or edited by hand: save the arXiv response again, or fetch the papers ' +
+  'with `miniastrolm fetch --ids`. Nothing was imported.';
+/** saxes's complaints when the text stops inside the document. */
+const ENDS_EARLY = /^(?:unclosed tag|unexpected end|XML declaration is incomplete)/;
 
 /**
  * Walks a whole document. Throws FeedError('malformed') at the first well-formedness or namespace error, with
- * saxes's line and column; errors thrown by the handlers propagate untouched.
+ * saxes's line and column; errors thrown by the handlers propagate untouched. `local`: the document is a file
+ * on disk, so retrying cannot help and the hints say what can.
  */
-export function walkXml(xml: string, handlers: XmlHandlers, what: string): void {
+export function walkXml(xml: string, handlers: XmlHandlers, what: string, local = false): void {
   if (xml.trim() === '') {
-    throw new FeedError('malformed', `${what} is empty.`, RETRY_HINT);
+    throw new FeedError('malformed', `${what} is empty.`, local ? FILE_HINT : RETRY_HINT);
   }
   const parser = new SaxesParser({ xmlns: true, position: true });
   let depth = 0;
@@ -59,13 +65,17 @@ export function walkXml(xml: string, handlers: XmlHandlers, what: string): void 
   let leaf = false;
   parser.on('error', (err) => {
     const detail = err.message.replace(/^\d+:\d+: /, '');
-    const cutOff =
-      parser.position >= xml.length ? ' The body ends there, so it was probably cut off in transit.' : '';
+    const endsEarly = parser.position >= xml.length && ENDS_EARLY.test(detail);
+    const cutOff = !endsEarly
+      ? ''
+      : local
+        ? ' The file ends there, before the feed is closed: it was saved incomplete.'
+        : ' The body ends there, so it was probably cut off in transit.';
     throw new FeedError(
       'malformed',
       `${what} is not well-formed XML (line ${parser.line}, column ${parser.column}: ${detail}); ` +
         `it starts with ${excerpt(xml)}.${cutOff}`,
-      RETRY_HINT,
+      local ? FILE_HINT : RETRY_HINT,
     );
   });
   parser.on('opentag', (tag) => {
@@ -112,13 +122,45 @@ export function sniffHtml(body: string): string | null {
   return heading?.[2]?.replace(/\s+/g, ' ').trim() || 'no title';
 }
 
-export function wrongDocument(what: string, expected: string, found: string, body: string): FeedError {
+export function wrongDocument(
+  what: string,
+  expected: string,
+  found: string,
+  body: string,
+  local = false,
+): FeedError {
   return new FeedError(
     'wrong-document',
     `${what} is ${found}, not ${expected}; it starts with ${excerpt(body)}.`,
-    'Check the configured URL points at the arXiv service; if it does, the service is likely failing, ' +
-      'so retry later.',
+    local
+      ? 'Import a saved arXiv API response (Atom), JSON Lines or a JSON array of records. Nothing was imported.'
+      : 'Check the configured URL points at the arXiv service; if it does, the service is likely failing, ' +
+          'so retry later.',
   );
+}
+
+/**
+ * A JSON body where XML was expected (a proxy's or gateway's error object), recognised before parsing so it is
+ * not reported as XML cut off in transit; returns how to describe it, or null when the body is not JSON.
+ */
+export function sniffJson(body: string): string | null {
+  const start = body.trimStart()[0];
+  if (start !== '{' && start !== '[') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const error = record['error'];
+  const said = [
+    typeof error === 'string' ? error : null,
+    typeof error === 'object' && error !== null ? (error as Record<string, unknown>)['message'] : null,
+    record['message'],
+    record['detail'],
+  ].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  return said ? `a JSON document saying ${JSON.stringify(said.slice(0, 200))}` : 'a JSON document';
 }
 
 /** A non-negative integer from an element or attribute; null when absent or not a number. */

@@ -3,12 +3,14 @@
  * limits and the dataset split. Defaults live here (and in the validators' own module); the YAML file documents and
  * may override them; CLI flags override the file.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigReader } from '../../core/configFields';
 import { describeError, MiniAstroError } from '../../core/errors';
 import { packageRoot } from '../../core/paths';
+import { readTextFile } from '../../core/textDecoding';
+import { defaultImportLimits, type ImportLimits } from '../ingest/importRecords';
 import { loadValidatorConfig } from '../validate/config';
 import type { ValidatorConfig } from '../validate/types';
 
@@ -36,6 +38,8 @@ export interface PipelineConfig {
     minOverall: number;
   };
   dataset: { evalFraction: number; splitSalt: string };
+  /** Imports of files we did not fetch: what a record may hold. */
+  ingest: ImportLimits;
 }
 
 const defaultEndpoint: EndpointSettings = {
@@ -61,6 +65,7 @@ export const defaultPipelineConfig: Omit<PipelineConfig, 'validators'> = {
     minOverall: 60,
   },
   dataset: { evalFraction: 0.05, splitSalt: 'miniastrolm-v1' },
+  ingest: defaultImportLimits,
 };
 
 const reader = new ConfigReader(
@@ -101,10 +106,18 @@ export function pipelineConfigFrom(parsed: unknown): PipelineConfig {
   const top =
     parsed === undefined || parsed === null
       ? {}
-      : reader.record(parsed, 'pipeline.yaml', ['validators', 'teacher', 'judge', 'supervise', 'dataset']);
+      : reader.record(parsed, 'pipeline.yaml', [
+          'validators',
+          'teacher',
+          'judge',
+          'supervise',
+          'dataset',
+          'ingest',
+        ]);
   const d = defaultPipelineConfig;
   const s = reader.record(top['supervise'] ?? {}, 'supervise', Object.keys(d.supervise));
   const ds = reader.record(top['dataset'] ?? {}, 'dataset', Object.keys(d.dataset));
+  const ing = reader.record(top['ingest'] ?? {}, 'ingest', Object.keys(d.ingest));
   return {
     validators: loadValidatorConfig(top['validators']),
     teacher: endpoint(top['teacher'], 'teacher', d.teacher),
@@ -136,6 +149,14 @@ export function pipelineConfigFrom(parsed: unknown): PipelineConfig {
       evalFraction: reader.number(ds['evalFraction'], 'dataset.evalFraction', 0, 1, d.dataset.evalFraction),
       splitSalt: reader.string(ds['splitSalt'], 'dataset.splitSalt', d.dataset.splitSalt),
     },
+    ingest: {
+      maxAbstractChars: reader.int(
+        ing['maxAbstractChars'],
+        'ingest.maxAbstractChars',
+        1,
+        d.ingest.maxAbstractChars,
+      ),
+    },
   };
 }
 
@@ -151,9 +172,10 @@ export function loadPipelineConfig(file?: string): PipelineConfig {
       );
     return pipelineConfigFrom(undefined);
   }
+  const text = readTextFile(target, 'Pass an existing YAML file to --config.');
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(target, 'utf8'));
+    parsed = parseYaml(text);
   } catch (error) {
     throw new MiniAstroError(
       'badInput',

@@ -2,8 +2,7 @@
  * Export of the curated dataset: accepted rows (a human decision overrides the pipeline's, both ways), split into
  * train and eval files deterministically, with eval ids frozen in the database so they never enter training.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { assertOutputFile, writeAll, writeOutputFileAtomic } from '../../core/atomicFile';
 import { type Clock, isoNow } from '../../core/clock';
 import type { Db } from '../store/database';
 import type { CuratedRow } from './curated';
@@ -44,20 +43,17 @@ export function defaultEvalPath(out: string): string {
 }
 
 /** Writes to a temp file, fsyncs and renames, so a reader never sees half a dataset. */
-function writeJsonlAtomic(file: string, rows: readonly CuratedRow[]): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const row of rows) writeSync(fd, `${JSON.stringify(row)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+function writeJsonlAtomic(file: string, flag: string, rows: readonly CuratedRow[]): void {
+  writeOutputFileAtomic(file, flag, (fd) => {
+    for (const row of rows) writeAll(fd, Buffer.from(`${JSON.stringify(row)}\n`, 'utf8'));
+  });
 }
 
 export function exportCurated(db: Db, options: ExportOptions, clock: Clock): ExportResult {
+  const evalOut = options.evalOut ?? defaultEvalPath(options.out);
+  // Both targets are checked before eval ids are frozen or anything is written.
+  assertOutputFile(options.out, '--out');
+  assertOutputFile(evalOut, '--eval-out');
   const candidates = db
     .prepare(
       `SELECT p.id, p.title, p.abstract, s.status, s.explanation, s.judge_feedback, h.decision,
@@ -95,9 +91,8 @@ export function exportCurated(db: Db, options: ExportOptions, clock: Clock): Exp
       (toEval ? evalRows : train).push(row);
     }
   })();
-  const evalOut = options.evalOut ?? defaultEvalPath(options.out);
-  writeJsonlAtomic(options.out, train);
-  writeJsonlAtomic(evalOut, evalRows);
+  writeJsonlAtomic(options.out, '--out', train);
+  writeJsonlAtomic(evalOut, '--eval-out', evalRows);
   return {
     exported: train.length + evalRows.length,
     train: train.length,

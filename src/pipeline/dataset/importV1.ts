@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { type Clock, isoNow } from '../../core/clock';
 import { describeError, MiniAstroError } from '../../core/errors';
+import { decodeText } from '../../core/textDecoding';
 import { parseArxivId } from '../arxiv/ids';
 import { normalizeWhitespace } from '../arxiv/text';
 import type { Db } from '../store/database';
@@ -78,12 +79,13 @@ export function importSeedV1(
   file: string,
   deps: { db: Db; clock: Clock; validators: ValidatorConfig },
 ): ImportV1Report {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new MiniAstroError('badInput', `Cannot read ${file}: ${describeError(error)}`, 'Check the path.');
   }
+  const text = decodeText(bytes, file, { after: 'Nothing was imported.' });
   const papers = new PaperStore(deps.db);
   const supervision = new SupervisionStore(deps.db);
   const now = isoNow(deps.clock);

@@ -8,6 +8,7 @@ import { MiniAstroError } from '../../core/errors';
 import { parseAtomFeed } from '../arxiv/atom';
 import { type ApiQuery, buildApiQueryUrl } from '../arxiv/query';
 import type { AtomPage } from '../arxiv/types';
+import { sniffHtml, sniffJson } from '../arxiv/xml';
 import type { PoliteHttpClient } from '../net/politeHttp';
 import type { Db } from '../store/database';
 import { FetchRunStore, runKey } from '../store/fetchRuns';
@@ -174,9 +175,11 @@ export async function fetchFromApi(request: FetchRequest, deps: FetchDeps): Prom
 function readPage(url: string, deps: FetchDeps): Promise<AtomPage> {
   return readFeed(url, deps, (response) => {
     if (response.status >= 400 && !response.body.includes('<feed')) {
+      const html = sniffHtml(response.body);
+      const said = sniffJson(response.body) ?? (html === null ? null : `an HTML page ("${html}")`);
       throw new MiniAstroError(
         'remote',
-        `arXiv answered HTTP ${response.status} for ${url}.`,
+        `arXiv answered HTTP ${response.status} for ${url}${said ? ` with ${said}` : ''}.`,
         'Check --arxiv-url and the query syntax (https://info.arxiv.org/help/api/user-manual.html).',
       );
     }

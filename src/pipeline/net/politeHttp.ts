@@ -1,10 +1,13 @@
 /**
  * HTTP GET the way arXiv asks to be called: one request at a time, a minimum gap between request starts (never
  * under 3 s for arXiv's own hosts), a descriptive User-Agent, and retries with exponential backoff on 429, 5xx,
- * network errors, timeouts and cut-off bodies, honouring Retry-After. Time comes from an injected clock.
+ * network errors, timeouts and cut-off bodies, honouring Retry-After. Time comes from an injected clock. A body
+ * is decoded by the charset its Content-Type (or XML declaration) names, else as UTF-8, and one that is not what
+ * it claims to be is refused rather than read with replacement characters; a redirect loop stops at once.
  */
 import { type Clock, systemClock } from '../../core/clock';
 import { describeError, MiniAstroError } from '../../core/errors';
+import { contentTypeCharset, declaredXmlEncoding, decodeText } from '../../core/textDecoding';
 
 /** arXiv's terms: no more than one request every three seconds, on a single connection. */
 export const arxivMinimumDelayMs = 3000;
@@ -87,6 +90,15 @@ export class PoliteHttpClient {
         response = await this.attempt(url, signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        if (error instanceof MiniAstroError) throw error; // a body that is not the text it claims to be
+        if (isRedirectLoop(error)) {
+          throw new MiniAstroError(
+            'remote',
+            `${redact(url)} redirects in a loop (${describeError(error)}).`,
+            'Check the configured URL (--arxiv-url / --oai-url); repeating the request would loop the same way.',
+            { cause: error },
+          );
+        }
         lastReason = `network error: ${describeError(error)}`;
       }
       if (response) {
@@ -144,9 +156,40 @@ export class PoliteHttpClient {
       redirect: 'follow',
     });
     // Reading the whole body inside the timeout: a cut-off or stalled body is a failed attempt, not a short page.
-    const body = await res.text();
-    return { status: res.status, body, headers: res.headers, url: res.url || url };
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const finalUrl = res.url || url;
+    return {
+      status: res.status,
+      body: decodeBody(bytes, res, finalUrl),
+      headers: res.headers,
+      url: finalUrl,
+    };
   }
+}
+
+/**
+ * A 2xx body must be text in the charset it declares (Content-Type, else its XML declaration, else UTF-8); an
+ * error page is only quoted in messages, so it is read leniently.
+ */
+function decodeBody(bytes: Uint8Array, res: Response, url: string): string {
+  const header = contentTypeCharset(res.headers.get('content-type'));
+  const declared = header ?? declaredXmlEncoding(bytes);
+  if (!res.ok) {
+    try {
+      return new TextDecoder(declared ?? 'utf-8').decode(bytes);
+    } catch {
+      return new TextDecoder('utf-8').decode(bytes);
+    }
+  }
+  return decodeText(bytes, `The response from ${redact(url)}`, {
+    declared,
+    declaredBy: header ? 'its Content-Type header' : 'its XML declaration',
+    kind: 'remote',
+  });
+}
+
+function isRedirectLoop(error: unknown): boolean {
+  return /redirect count exceeded|too many redirects/i.test(describeError(error));
 }
 
 /** Retry-After is either delta-seconds or an HTTP date. */

@@ -4,10 +4,10 @@
  * says exactly which wording produced it.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeError, MiniAstroError } from '../../core/errors';
+import { MiniAstroError } from '../../core/errors';
 import { packageRoot } from '../../core/paths';
+import { readTextFile } from '../../core/textDecoding';
 import type { ChatMessage } from './llm/types';
 
 export type PromptName = 'teacher' | 'regenerate' | 'judge';
@@ -23,16 +23,7 @@ export interface PromptTemplate {
 
 export function loadPrompt(dir: string, name: PromptName): PromptTemplate {
   const file = path.join(dir, `${name}.md`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new MiniAstroError(
-      'badInput',
-      `Cannot read prompt ${file}: ${describeError(error)}`,
-      'Restore the file or pass --prompts DIR.',
-    );
-  }
+  const text = readTextFile(file, 'Restore the file or pass --prompts DIR.');
   const match = /^## system\s*\n([\s\S]*?)\n## user\s*\n([\s\S]*)$/m.exec(text.replace(/\r\n/g, '\n'));
   if (!match) {
     throw new MiniAstroError(

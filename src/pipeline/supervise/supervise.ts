@@ -1,7 +1,9 @@
 /**
  * The supervision loop for one paper at a time, many papers in parallel: teacher → checks → regeneration with the
  * errors (up to N attempts) → judge → accepted or rejected. Every call is stored as it happens. A call that fails
- * in transit leaves the paper untouched for the next run; a wrong API key stops the run at once.
+ * in transit, or brings back something that is not a completion, leaves the paper untouched for the next run; a
+ * fault no later call can escape (a wrong API key, an unknown model, a used-up quota, a base URL that is not a
+ * chat endpoint) stops the run at once, naming what to fix.
  */
 import { type Clock, isoNow } from '../../core/clock';
 import { MiniAstroError } from '../../core/errors';
@@ -16,6 +18,8 @@ import {
   type JsonSchemaSpec,
   LlmCallError,
   type LlmClient,
+  type LlmEndpoint,
+  runStoppingFailures,
 } from './llm/types';
 import type { PromptSet, PromptTemplate } from './prompts';
 import {
@@ -86,6 +90,10 @@ export interface SuperviseSummary {
   deferred: number;
   skipped: number;
   calls: number;
+  /** Calls that failed in transit or brought back no completion (counted in `calls` too). */
+  failedCalls: number;
+  /** Why the last such call failed; null when none did. */
+  lastFailure: string | null;
   costUsd: number;
 }
 
@@ -100,6 +108,8 @@ class Run {
     deferred: 0,
     skipped: 0,
     calls: 0,
+    failedCalls: 0,
+    lastFailure: null,
     costUsd: 0,
   };
   stopError: Error | null = null;
@@ -132,6 +142,8 @@ class Run {
     if (this.deps.signal?.aborted) throw this.deps.signal.reason;
     const llmError = error instanceof LlmCallError ? error : new LlmCallError('unavailable', String(error));
     this.summary.calls++;
+    this.summary.failedCalls++;
+    this.summary.lastFailure = llmError.message;
     this.store.recordCall({
       paperId,
       role,
@@ -154,17 +166,50 @@ class Run {
       batchId: null,
       createdAt: isoNow(this.deps.clock),
     });
-    if (llmError.kind === 'auth') {
-      this.stopError = new MiniAstroError(
-        'remote',
-        `${client.endpoint.baseUrl} refused our credentials (${llmError.message}).`,
-        'Check OPENAI_API_KEY (or --api-key) and the model name; nothing was marked done, so rerun after fixing it.',
-        { cause: error },
-      );
+    if (runStoppingFailures.includes(llmError.kind)) {
+      this.stopError = runStopper(llmError, role, client.endpoint);
       throw this.stopError;
     }
     return llmError.kind === 'rejected' ? 'rejected' : 'deferred';
   }
+}
+
+/** The error that ends a run after a failure no further call can escape; papers stay pending. */
+function runStopper(error: LlmCallError, role: 'teacher' | 'judge', endpoint: LlmEndpoint): MiniAstroError {
+  const pending = 'Nothing was marked done and the papers stay pending, so rerun after fixing it.';
+  const where = endpoint.baseUrl;
+  // The call's message starts with the URL ("URL answered 404 ..."); say it once.
+  const said = error.message.startsWith(`${where} `)
+    ? `it ${error.message.slice(where.length + 1)}`
+    : error.message;
+  const flag = role === 'teacher' ? '--model' : '--judge-model (judge: --model)';
+  const [message, hint] = (() => {
+    switch (error.kind) {
+      case 'auth':
+        return [
+          `${where} refused our credentials: ${said}.`,
+          `Check OPENAI_API_KEY (or --api-key) and the model name. ${pending}`,
+        ];
+      case 'model':
+        return [
+          `The ${role} model "${endpoint.model}" is not served by ${where}: ${said}.`,
+          `Check ${flag}, or ${role}.model in configs/pipeline.yaml, against the endpoint's models ` +
+            `(GET ${where}/models). ${pending}`,
+        ];
+      case 'quota':
+        return [
+          `${where} refused: the account's quota or credit is used up (${said}).`,
+          'Add credit or raise the limit (OpenAI: https://platform.openai.com/settings/organization/billing), or ' +
+            `use another endpoint. ${pending}`,
+        ];
+      default:
+        return [
+          `${where} is not an OpenAI-compatible chat endpoint: ${said}.`,
+          `Check --base-url (llama.cpp, Ollama and vLLM serve it under /v1, e.g. http://127.0.0.1:8080/v1). ${pending}`,
+        ];
+    }
+  })();
+  return new MiniAstroError('remote', message, hint, { cause: error });
 }
 
 /** Runs `step` over the papers with the configured concurrency, counting outcomes and reporting progress. */

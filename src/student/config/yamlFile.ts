@@ -3,12 +3,13 @@
  * (falling back to built-in defaults when even that is absent), and turn YAML errors into messages a user can act
  * on. Also the few field readers ConfigReader lacks (a choice among names, a value that may be null).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ConfigReader, show } from '../../core/configFields';
 import { describeError, MiniAstroError } from '../../core/errors';
 import { packageRoot } from '../../core/paths';
+import { readTextFile } from '../../core/textDecoding';
 
 /**
  * Parsed YAML of `file`, or of configs/<shippedName> when no file is given; undefined when the shipped file is
@@ -26,8 +27,9 @@ export function readYamlConfig(file: string | undefined, shippedName: string): u
     }
     return undefined;
   }
+  const text = readTextFile(target, 'Pass an existing YAML file to --config.');
   try {
-    return parseYaml(readFileSync(target, 'utf8'));
+    return parseYaml(text);
   } catch (error) {
     throw new MiniAstroError(
       'badInput',

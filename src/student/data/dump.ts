@@ -9,8 +9,8 @@
  * Lines come batch after batch; each batch holds batchSize lines except an epoch's one short batch (its last,
  * or anywhere with length bucketing).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeAll, writeOutputFileAtomic } from '../../core/atomicFile';
 import { MiniAstroError } from '../../core/errors';
 import { type Batch, batchRow } from './collator';
 
@@ -33,25 +33,18 @@ export interface DumpResult {
 
 /** Writes every row of `batches`; temp file + rename, so a reader never sees half a dump. */
 export function writeBatchDump(file: string, batches: Iterable<Batch>): DumpResult {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
   const result: DumpResult = { file, batches: 0, examples: 0, supervisedTokens: 0 };
-  const fd = openSync(tmp, 'w');
-  try {
+  writeOutputFileAtomic(file, '--dump-batches', (fd) => {
     for (const batch of batches) {
       for (let row = 0; row < batch.batchSize; row++) {
         const { inputIds, labels } = batchRow(batch, row);
-        writeSync(fd, `${dumpLine(inputIds, labels)}\n`);
+        writeAll(fd, Buffer.from(`${dumpLine(inputIds, labels)}\n`, 'utf8'));
         result.examples++;
       }
       result.batches++;
       result.supervisedTokens += batch.supervisedTokens;
     }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  });
   return result;
 }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { show } from '../../core/configFields';
 import { describeError, MiniAstroError } from '../../core/errors';
+import { decodeText } from '../../core/textDecoding';
 import type { CuratedRow } from '../../pipeline/dataset/curated';
 
 /** The fields training reads, and where the row came from (for messages). */
@@ -116,9 +117,9 @@ export function parseCuratedJsonl(text: string, file: string, onBadRow: OnBadRow
 }
 
 export function readCuratedJsonl(file: string, onBadRow: OnBadRow): RowsResult {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new MiniAstroError(
       'badInput',
@@ -126,5 +127,5 @@ export function readCuratedJsonl(file: string, onBadRow: OnBadRow): RowsResult {
       'Check data.trainFile / data.evalFile in the training config.',
     );
   }
-  return parseCuratedJsonl(text, file, onBadRow);
+  return parseCuratedJsonl(decodeText(bytes, file), file, onBadRow);
 }

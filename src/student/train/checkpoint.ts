@@ -266,7 +266,14 @@ function readTrainerState(dir: string): TrainerState {
   } catch (error) {
     throw bad(dir, `cannot read ${STATE_FILE} (${describeError(error)})`, error);
   }
-  if (state.format !== STATE_FORMAT || !Number.isInteger(state.step) || !state.dataOrder) {
+  // JSON.parse('null') is no state either: check the shape before reading fields of it.
+  if (
+    typeof state !== 'object' ||
+    state === null ||
+    state.format !== STATE_FORMAT ||
+    !Number.isInteger(state.step) ||
+    !state.dataOrder
+  ) {
     throw bad(dir, `${STATE_FILE} is not a format-${STATE_FORMAT} trainer state`);
   }
   return state;

@@ -6,6 +6,7 @@
  * live, evaluation and checkpoint cadence, and the device may change between sessions.
  */
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { MiniAstroError } from '../../core/errors';
 import { type Device, loadTrainConfig, type TrainConfig } from '../config/trainConfig';
@@ -32,6 +33,27 @@ export interface TrainRequest {
   stopAtStep?: number;
   /** Base of relative paths; default the process's working directory. */
   cwd?: string;
+}
+
+/** The output folder, or where it will be created, must not be (or lie under) a file. */
+function checkOutputDir(dir: string): string {
+  for (let at = dir; ; at = path.dirname(at)) {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(at).isDirectory();
+    } catch {
+      if (path.dirname(at) === at) return dir;
+      continue; // not there yet: created by the run
+    }
+    if (isFolder) return dir;
+    throw new MiniAstroError(
+      'badInput',
+      at === dir
+        ? `The output folder ${dir} is a file.`
+        : `The output folder ${dir} cannot be created: ${at} is a file.`,
+      'Choose a folder with --out DIR (or outputDir in the training config). The file was left untouched.',
+    );
+  }
 }
 
 export function applyOverrides(config: TrainConfig, overrides: TrainOverrides = {}, cwd = process.cwd()) {
@@ -62,7 +84,7 @@ export function applyOverrides(config: TrainConfig, overrides: TrainOverrides = 
     },
     data: { ...config.data, trainFile, evalFile },
     maxSteps: overrides.maxSteps ?? config.maxSteps,
-    outputDir: abs(overrides.outputDir ?? config.outputDir),
+    outputDir: checkOutputDir(abs(overrides.outputDir ?? config.outputDir)),
     device: overrides.device ?? config.device,
     threads: overrides.threads ?? config.threads,
   } satisfies TrainConfig;

@@ -261,7 +261,13 @@ describe('recorded feeds, spot checks', () => {
     for (const rel of ['id_0000.0000_s0_m100_8b51d9633a68.xml', 'id_0808.05394_s0_m100_7b0c7d0a7cdd.xml']) {
       const page = parseRecorded(t, rel);
       if (page === null) return;
-      assert.deepEqual(page, { totalResults: 0, startIndex: 0, itemsPerPage: 100, entries: [] });
+      assert.deepEqual(page, {
+        totalResults: 0,
+        startIndex: 0,
+        itemsPerPage: 100,
+        entries: [],
+        entryLines: [],
+      });
     }
     const mixed = parseRecorded(t, 'id_0808.05394_1707.08567_s0_m100_42e5aa0ec3af.xml');
     assert.deepEqual(

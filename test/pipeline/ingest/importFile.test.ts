@@ -18,12 +18,12 @@ function setup(t: TestContext) {
   return { dir, db, papers: new PaperStore(db), deps: { db, clock: systemClock } };
 }
 
-test("the seed project's 687 abstracts import with versions stripped from their abs-URL ids", (t) => {
+test("the seed project's 687 abstracts import with versions stripped from their abs-URL ids", async (t) => {
   const file = needRealdata(t, 'abstracts', 'miniastrogpt_val_data.jsonl');
   if (!file) return;
   const { papers, deps } = setup(t);
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  const result = importAbstractsFile(file, deps);
+  const result = await importAbstractsFile(file, deps);
   assert.equal(result.format, 'jsonl');
   assert.equal(result.skipped, 0);
   assert.equal(result.imported, lines.length);
@@ -38,14 +38,14 @@ test("the seed project's 687 abstracts import with versions stripped from their 
     new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id.replace(/v\d+$/, ''))).size,
   );
   // Importing again changes nothing.
-  assert.equal(importAbstractsFile(file, deps).unchanged, lines.length);
+  assert.equal((await importAbstractsFile(file, deps)).unchanged, lines.length);
 });
 
-test('the second schema (summary with hard line breaks, category arrays) imports too', (t) => {
+test('the second schema (summary with hard line breaks, category arrays) imports too', async (t) => {
   const file = needRealdata(t, 'abstracts', 'straw674_daily_astro-ph_2025-05-27.jsonl');
   if (!file) return;
   const { papers, deps } = setup(t);
-  const result = importAbstractsFile(file, deps);
+  const result = await importAbstractsFile(file, deps);
   assert.equal(result.skipped, 0);
   assert.equal(result.imported, 26);
   for (const p of papers.list(30)) {
@@ -55,7 +55,7 @@ test('the second schema (summary with hard line breaks, category arrays) imports
   }
 });
 
-test('bad records are skipped and reported by line; the good ones are stored', (t) => {
+test('bad records are skipped and reported by line; the good ones are stored', async (t) => {
   const { dir, papers, deps } = setup(t);
   const file = path.join(dir, 'mixed.jsonl');
   writeFileSync(
@@ -79,7 +79,7 @@ test('bad records are skipped and reported by line; the good ones are stored', (
       }),
     ].join('\n'),
   );
-  const result = importAbstractsFile(file, deps);
+  const result = await importAbstractsFile(file, deps);
   assert.equal(result.imported, 2);
   assert.equal(result.skipped, 3);
   assert.deepEqual(
@@ -96,30 +96,30 @@ test('bad records are skipped and reported by line; the good ones are stored', (
   assert.deepEqual(papers.get('astro-ph/0601001')!.authors, ['A. Gould', 'S. Dorsher', 'B. Gaudi']);
 });
 
-test('a file that is not JSON at all, or has no usable record, imports nothing and says why', (t) => {
+test('a file that is not JSON at all, or has no usable record, imports nothing and says why', async (t) => {
   const { dir, papers, deps } = setup(t);
   const array = path.join(dir, 'broken.json');
   writeFileSync(array, '[{"id": "2501.90001", "title": "a", "abstract": "b"},');
-  assert.throws(
+  await assert.rejects(
     () => importAbstractsFile(array, deps),
     (e: unknown) => e instanceof MiniAstroError && /broken\.json is not valid JSON/.test(e.message),
   );
   const junk = path.join(dir, 'junk.jsonl');
   writeFileSync(junk, 'hello\nworld\n');
-  assert.throws(() => importAbstractsFile(junk, deps), /No usable record in .*junk\.jsonl/);
-  assert.throws(() => importAbstractsFile(path.join(dir, 'missing.jsonl'), deps), /Cannot read/);
+  await assert.rejects(() => importAbstractsFile(junk, deps), /No usable record in .*junk\.jsonl/);
+  await assert.rejects(() => importAbstractsFile(path.join(dir, 'missing.jsonl'), deps), /Cannot read/);
   assert.equal(papers.count(), 0);
 });
 
-test('a saved arXiv Atom response and a JSON array import', (t) => {
+test('a saved arXiv Atom response and a JSON array import', async (t) => {
   const { dir, papers, deps } = setup(t);
   const atom = path.join(dir, 'saved.xml');
   writeFileSync(atom, atomFeed(syntheticPapers(7), { total: 7, start: 0, itemsPerPage: 7 }));
-  assert.deepEqual([importAbstractsFile(atom, deps).format, papers.count()], ['atom', 7]);
+  assert.deepEqual([(await importAbstractsFile(atom, deps)).format, papers.count()], ['atom', 7]);
   const json = path.join(dir, 'records.json');
   writeFileSync(
     json,
     JSON.stringify([{ id: '2502.90001', title: 'T', abstract: 'A', categories: ['astro-ph.CO'] }]),
   );
-  assert.deepEqual([importAbstractsFile(json, deps).format, papers.count()], ['json', 8]);
+  assert.deepEqual([(await importAbstractsFile(json, deps)).format, papers.count()], ['json', 8]);
 });

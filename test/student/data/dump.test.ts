@@ -1,8 +1,9 @@
 // --dump-batches: one HF-convention line per example, in training order, enough to recompute the loss elsewhere.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { MiniAstroError } from '../../../src/core/errors';
 import {
   BatchLoader,
   buildExample,
@@ -60,4 +61,20 @@ test('a malformed dump line is named', (t) => {
   assert.deepEqual(readBatchDump(file), []);
   writeFileSync(file, '{"input_ids":[1,2],"labels":[1]}\n');
   assert.throws(() => readBatchDump(file), /bad\.jsonl:1: expected \{"input_ids"/);
+});
+
+test('--dump-batches naming a folder is refused with exit 3 and leaves no temporary file', (t) => {
+  const format = shippedFormat();
+  const examples = [buildExample(format, row('An abstract.', 'A target.', 'f-1'), options)];
+  const loader = new BatchLoader(examples, { batchSize: 1, seed: 0 });
+  const dir = tempDir(t);
+  const folder = path.join(dir, 'dumps');
+  mkdirSync(folder);
+  assert.throws(
+    () => writeBatchDump(folder, loader.epochBatches(0)),
+    (e: unknown) =>
+      e instanceof MiniAstroError && e.exitCode === 3 && /--dump-batches .*dumps is a folder/.test(e.message),
+  );
+  assert.deepEqual(readdirSync(dir), ['dumps']);
+  assert.deepEqual(readdirSync(folder), []);
 });

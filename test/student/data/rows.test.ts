@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { MiniAstroError } from '../../../src/core/errors';
 import { parseCuratedJsonl, readCuratedJsonl } from '../../../src/student/data';
 import { tempDir } from '../../helpers/tmp';
 import { curatedLine } from './fixtures';
@@ -66,4 +67,19 @@ test('long lists are capped; a file with no usable row or no file at all is an e
     ['bom', 'crlf'],
   );
   assert.throws(() => readCuratedJsonl(path.join(path.dirname(file), 'none.jsonl'), 'error'), /Cannot read/);
+});
+
+test('a Latin-1 training file is refused by line and byte, even with data.onBadRow: skip', (t) => {
+  const file = path.join(tempDir(t), 'latin1.jsonl');
+  const rows = [curatedLine({ id: 'ok' }), curatedLine({ id: 'cafe', abstract: 'Café-au-lait spots.' })];
+  writeFileSync(file, Buffer.from(`${rows.join('\n')}\n`, 'latin1'));
+  for (const onBadRow of ['error', 'skip'] as const) {
+    assert.throws(
+      () => readCuratedJsonl(file, onBadRow),
+      (e: unknown) =>
+        e instanceof MiniAstroError &&
+        e.exitCode === 3 &&
+        /latin1\.jsonl is not UTF-8: line 2, column \d+ has the byte 0xE9/.test(e.message),
+    );
+  }
 });

@@ -7,12 +7,18 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import { describeError } from '../../../core/errors';
 import { LlmCallError } from './types';
 
-/** What messages need to say where and how patiently we asked. */
+/** What messages need to say where, for which model and how patiently we asked. */
 export interface CallContext {
   baseUrl: string;
   timeoutMs: number;
   maxRetries: number;
+  /** A chat-completion call: a 404/405 then means the base URL leads nowhere, not a missing resource. */
+  chat?: boolean;
 }
+
+/** OpenAI's code for a used-up account; other servers copy it, or say so in words. */
+const QUOTA = /insufficient_quota|exceeded your current quota|quota (?:is )?exceeded|billing/i;
+const MODEL_WORDS = /\bmodel\b/i;
 
 /**
  * Statuses endpoints use for an unsupported response_format: 400 (OpenAI, vLLM), 422 (FastAPI validation),
@@ -56,20 +62,31 @@ export function toLlmCallError(error: unknown, endpoint: CallContext): LlmCallEr
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
     const message = `${where} answered ${error.message}`;
+    const said = `${error.message} ${String(error.code ?? '')} ${String(error.type ?? '')}`;
     if (status === 401 || status === 403) return new LlmCallError('auth', message, status, { cause: error });
+    if (status === 429 && QUOTA.test(said))
+      return new LlmCallError('quota', message, status, { cause: error });
+    if (error.code === 'model_not_found' || (status === 404 && MODEL_WORDS.test(error.message))) {
+      return new LlmCallError('model', message, status, { cause: error });
+    }
+    if (endpoint.chat && (status === 404 || status === 405)) {
+      // No such path: the base URL does not lead to an OpenAI-style /chat/completions.
+      return new LlmCallError('endpoint', message, status, { cause: error });
+    }
     if (status === 408 || status === 409 || status === 429 || status >= 500) {
       return new LlmCallError('unavailable', `${message} (${attempts})`, status, { cause: error });
     }
     return new LlmCallError('rejected', message, status, { cause: error });
   }
   if (error instanceof SyntaxError) {
-    // The package parses bodies itself; a 200 that is not JSON means a proxy or a wrong URL answered.
+    // The package parses JSON bodies itself: one that does not parse was cut off or garbled on the way.
     return new LlmCallError(
       'unavailable',
-      `${where} answered with a body that is not JSON: ${error.message}`,
+      `${where} answered with JSON that does not parse: ${error.message}`,
       null,
       {
         cause: error,
+        badBody: true,
       },
     );
   }

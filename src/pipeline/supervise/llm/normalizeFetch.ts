@@ -3,7 +3,8 @@
  * `{object: "error", message}` at the top, FastAPI says `{detail}`, Ollama `{error: "text"}`. The `openai`
  * package only reads the first, and reduces the others to "400 status code (no body)", which hides the
  * "response_format not supported" we must recognise. This fetch wrapper rewrites error bodies into OpenAI's
- * shape; successful responses pass through untouched.
+ * shape, and marks a 429 for a used-up quota as not worth retrying (the package honours `x-should-retry`);
+ * successful responses pass through untouched.
  */
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -18,6 +19,8 @@ export function normalizingFetch(inner: FetchLike): FetchLike {
     // The body is re-encoded text now; stale length/encoding headers would mislead.
     headers.delete('content-length');
     headers.delete('content-encoding');
+    // Waiting does not refill a used-up quota: retrying would only delay the message by minutes.
+    if (response.status === 429 && /insufficient_quota/.test(text)) headers.set('x-should-retry', 'false');
     return new Response(lifted ?? text, {
       status: response.status,
       statusText: response.statusText,

@@ -3,7 +3,8 @@
  * does the transport work (retries with backoff on 429/5xx/timeouts/connection errors, honouring retry-after;
  * a timeout per attempt); this module adds what differs between endpoints: it asks for the strongest
  * structured output the endpoint accepts (json_schema → json_object → text), remembers what worked so later
- * calls do not probe again, and reports failures as the three kinds the pipeline acts on.
+ * calls do not probe again, asks again (up to maxRetries, with backoff) when a 2xx body is not a usable
+ * completion, and reports failures as the kinds the pipeline acts on.
  */
 import OpenAI from 'openai';
 import { type Clock, systemClock } from '../../../core/clock';
@@ -12,15 +13,24 @@ import { readCompletion } from './completion';
 import { isOpenAiHost } from './endpoint';
 import { isFormatRejection, toLlmCallError } from './failures';
 import { type FetchLike, normalizingFetch } from './normalizeFetch';
-import type { ChatRequest, ChatResult, LlmClient, LlmEndpoint, OutputMode } from './types';
+import {
+  type ChatRequest,
+  type ChatResult,
+  LlmCallError,
+  type LlmClient,
+  type LlmEndpoint,
+  type OutputMode,
+} from './types';
 
 export { costUsd, type EndpointInput, endpointFromEnv, OPENAI_DEFAULT_BASE_URL } from './endpoint';
 
 export interface LlmClientDeps {
   /** Replaces global fetch (tests route requests; proxies). */
   fetch?: FetchLike;
-  /** Measures latencyMs. The package's own retry sleeps use real timers. */
+  /** Measures latencyMs and waits between bad-body retries. The package's own retry sleeps use real timers. */
   clock?: Clock;
+  /** First wait before asking again after a body that is not a completion (doubling, at most 8 s). */
+  retryBaseMs?: number;
 }
 
 export interface OpenAiLlmClient extends LlmClient {
@@ -57,7 +67,7 @@ export function createLlmClient(endpoint: LlmEndpoint, deps: LlmClientDeps = {})
     return readCompletion(completion, endpoint, mode, clock.now() - started);
   }
 
-  async function complete(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+  async function attempt(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
     const started = clock.now();
     let index = request.jsonSchema ? modeIndex : MODES.length - 1;
     for (;;) {
@@ -71,10 +81,33 @@ export function createLlmClient(endpoint: LlmEndpoint, deps: LlmClientDeps = {})
           modeIndex = Math.max(modeIndex, index);
           continue;
         }
-        const mapped = toLlmCallError(error, endpoint);
+        const mapped = toLlmCallError(error, { ...endpoint, chat: true });
         if (mapped) throw mapped;
         throw error;
       }
+    }
+  }
+
+  async function complete(request: ChatRequest, outer?: AbortSignal): Promise<ChatResult> {
+    // The package adds an abort listener per request and never removes it: a signal of this call's own keeps
+    // a long run's interrupt signal from collecting thousands of them.
+    const controller = new AbortController();
+    const forward = () => controller.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    outer?.addEventListener('abort', forward, { once: true });
+    try {
+      for (let retry = 0; ; retry++) {
+        try {
+          return await attempt(request, controller.signal);
+        } catch (error) {
+          // The package retried transport faults itself; a 2xx body that is not a completion it did not.
+          const again = error instanceof LlmCallError && error.badBody && retry < endpoint.maxRetries;
+          if (!again) throw error;
+          await clock.sleep(Math.min((deps.retryBaseMs ?? 500) * 2 ** retry, 8000), controller.signal);
+        }
+      }
+    } finally {
+      outer?.removeEventListener('abort', forward);
     }
   }
 

@@ -53,20 +53,38 @@ export interface ChatResult {
 export type LlmFailureKind =
   /** Wrong key or no permission: every further call would fail the same way. Stop the run. */
   | 'auth'
-  /** Endpoint unreachable, timed out, or 429/5xx after retries: leave the paper for a later run. */
+  /** The endpoint does not serve the configured model (404 model_not_found): stop the run, naming the model. */
+  | 'model'
+  /** The account's quota or credit is used up (429 insufficient_quota): no retry helps today. Stop the run. */
+  | 'quota'
+  /**
+   * What answered is not an OpenAI-compatible chat endpoint (an HTML page, an event stream, a 404 for the path):
+   * a wrong base URL. Stop the run.
+   */
+  | 'endpoint'
+  /**
+   * Endpoint unreachable, timed out, 429/5xx after retries, or a body that is not a usable completion (no
+   * `choices`): leave the paper for a later run.
+   */
   | 'unavailable'
-  /** The endpoint rejected this request (400, context too long, unknown model): record it for this paper. */
+  /** The endpoint rejected this request (400, context too long, a refusal): record it for this paper. */
   | 'rejected';
+
+/** Failures after which no further call of the run can succeed: the run stops at once, papers stay pending. */
+export const runStoppingFailures: readonly LlmFailureKind[] = ['auth', 'model', 'quota', 'endpoint'];
 
 export class LlmCallError extends Error {
   override readonly name = 'LlmCallError';
+  /** The endpoint answered 2xx with a body that is not a usable completion: worth asking again. */
+  readonly badBody: boolean;
   constructor(
     readonly kind: LlmFailureKind,
     message: string,
     readonly status: number | null = null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; badBody?: boolean },
   ) {
     super(message, options);
+    this.badBody = options?.badBody === true;
   }
 }
 

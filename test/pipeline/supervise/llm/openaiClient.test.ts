@@ -241,7 +241,7 @@ test("403 → 'auth'", async (t) => {
   assert.equal(server.requests.length, 1);
 });
 
-test("other 4xx (context too long, unknown model) → 'rejected', no retry, no mode change", async (t) => {
+test("other 4xx (context too long) → 'rejected', no retry, no mode change; an unknown model → 'model'", async (t) => {
   const { server, client } = await setup(t);
   server.handler = () =>
     errorReply(400, "This model's maximum context length is 8192 tokens.", {
@@ -256,7 +256,7 @@ test("other 4xx (context too long, unknown model) → 'rejected', no retry, no m
   server.handler = () =>
     errorReply(404, 'The model `teacher-8b` does not exist', { code: 'model_not_found' });
   const unknown = await rejects(client.complete(request));
-  assert.equal(unknown.kind, 'rejected');
+  assert.equal(unknown.kind, 'model');
   assert.equal(unknown.status, 404);
 });
 
