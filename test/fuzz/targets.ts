@@ -4,8 +4,8 @@
  * result, or a typed error (MiniAstroError unless `typedErrors` says otherwise); never another exception, never
  * a hang.
  *
- * To cover a new parser (the .bib and .tex readers of src/pipeline/latex, for one), add an entry: a name, an
- * arbitrary (usually `textLike([...well-formed samples])`), and `run`. Nothing else changes.
+ * To cover a new parser, add an entry: a name, an arbitrary (usually `textLike([...well-formed samples])`), and
+ * `run`. Nothing else changes.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,11 +19,13 @@ import { parseAtomFeed } from '../../src/pipeline/arxiv/atom';
 import { parseArxivId, tryParseArxivId } from '../../src/pipeline/arxiv/ids';
 import { parseOaiListRecords } from '../../src/pipeline/arxiv/oai';
 import { loadPipelineConfig, pipelineConfigFrom } from '../../src/pipeline/config/pipelineConfig';
+import { importBibText } from '../../src/pipeline/ingest/importBib';
 import {
   decodeImportFile,
   importAbstractsText,
   parseAbstractsText,
 } from '../../src/pipeline/ingest/importFile';
+import { findArxivIds, latexToText, parseBib, parseTex } from '../../src/pipeline/latex';
 import { type Db, openDatabase } from '../../src/pipeline/store/database';
 import { extractJsonObject } from '../../src/pipeline/supervise/json/extractJson';
 import { LenientParseError, lenientParse } from '../../src/pipeline/supervise/json/lenientParse';
@@ -183,9 +185,68 @@ function configTargets(): FuzzTarget[] {
   ]);
 }
 
+const texSeeds = [
+  String.raw`\documentclass{aastex631}
+\title{Rings \& gaps}
+\begin{abstract}
+We find rings at $\sim 60\%$ of the radius~\citep[e.g.][]{smith2020,jones21}.\footnote{A note.}
+% \abstract{}{}{}{}{}
+\end{abstract}
+See \citet*{a} and arXiv:2501.01234v2; \SI{2}{Myr}.
+\bibliography{refs}`,
+  String.raw`\abstract{Context}{Aims}
+% comment between groups
+{Methods with $10^{5}$ yr}{Results}{Conclusions}
+\maketitle`,
+];
+
+const bibSeeds = [
+  String.raw`@string{apj = "ApJ"}
+@article{smith2020,
+  title = {Dust {R}ings in {HD} 163296},
+  author = {Smith, Anna and Jones, Bo and others},
+  journal = apj # " Letters",
+  year = 2020,
+  eprint = {2001.00001}, archivePrefix = {arXiv},
+  abstract = {We find \"u rings {with {nested} braces} at 5\% of $M_\odot$.},
+}
+junk line between entries
+@misc{b, abstract = "quoted \{ value", doi = {10.1093/mnras/stz2345}}`,
+];
+
 const isLenientError = (e: unknown) => e instanceof LenientParseError || e instanceof MiniAstroError;
 
 export const targets: FuzzTarget[] = [
+  {
+    name: '.tex document (abstracts, citations, arXiv ids)',
+    input: () => textLike(texSeeds),
+    run: (text: string) => parseTex(text),
+  },
+  {
+    name: '.bib file (entries, @string, abstracts)',
+    input: () => textLike(bibSeeds),
+    run: (text: string) => parseBib(text),
+  },
+  {
+    name: 'LaTeX to plain text',
+    input: () => textLike([...texSeeds, ...bibSeeds]),
+    run: (text: string) => [latexToText(text), latexToText(text, { comments: false })],
+  },
+  {
+    name: '.bib import into a database',
+    input: () => textLike(bibSeeds),
+    run: (text: string) => importBibText(text, 'fuzz.bib', { db: scratchDb(), clock: systemClock }),
+    runs: 150,
+  },
+  {
+    name: 'arXiv ids in free text',
+    input: () =>
+      textLike([
+        ...texSeeds,
+        'see arXiv:2501.01234v2, astro-ph/0601001 and https://arxiv.org/abs/1801.00855',
+      ]),
+    run: (text: string) => findArxivIds(text),
+  },
   {
     name: 'Atom feed (arXiv API)',
     input: () => textLike(atomSeeds),

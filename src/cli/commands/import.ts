@@ -39,7 +39,7 @@ an arXiv copy of the same paper always wins over the .bib copy.
     try {
       const onEvent = (e: IngestEvent) => out.progress(e);
       const result = /\.bib$/i.test(file)
-        ? importBibFile(file, { db, clock: systemClock, onEvent })
+        ? importBibFile(file, { db, clock: systemClock, onEvent, limits })
         : await importAbstractsFile(file, {
             db,
             clock: systemClock,

@@ -4,15 +4,23 @@
  * function the editor uses). A .bib copy carries no version and no update date, so through the PaperStore's
  * latest-version rule it never replaces a copy fetched from arXiv, and an arXiv fetch always replaces it.
  */
-import { readFileSync } from 'node:fs';
 import { type Clock, isoNow } from '../../core/clock';
-import { describeError, MiniAstroError } from '../../core/errors';
+import { MiniAstroError } from '../../core/errors';
+import { readTextFile } from '../../core/textDecoding';
 import type { Paper } from '../arxiv/types';
 import { type BibEntry, parseBib } from '../latex/bib';
 import { latexToText } from '../latex/latexToText';
 import type { Db } from '../store/database';
 import { PaperStore } from '../store/papers';
 import { type IngestEventSink, ignoreEvents } from './events';
+import { defaultImportLimits, type ImportLimits } from './importRecords';
+
+export interface BibImportDeps {
+  db: Db;
+  clock: Clock;
+  onEvent?: IngestEventSink;
+  limits?: ImportLimits;
+}
 
 export interface BibImportResult {
   imported: number;
@@ -28,24 +36,17 @@ export interface BibImportResult {
 
 const maxProblemsKept = 20;
 
-export function importBibFile(
-  file: string,
-  deps: { db: Db; clock: Clock; onEvent?: IngestEventSink },
-): BibImportResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new MiniAstroError('badInput', `Cannot read ${file}: ${describeError(error)}`, 'Check the path.');
-  }
-  return importBibText(text, file, deps);
+/** Reads `file` as UTF-8 (a BOM says otherwise; other bytes are refused by line and byte) and imports it. */
+export function importBibFile(file: string, deps: BibImportDeps): BibImportResult {
+  return importBibText(
+    readTextFile(file, 'Check the path; a .bib export from Zotero or ADS is UTF-8.'),
+    file,
+    deps,
+  );
 }
 
-export function importBibText(
-  text: string,
-  file: string,
-  deps: { db: Db; clock: Clock; onEvent?: IngestEventSink },
-): BibImportResult {
+export function importBibText(text: string, file: string, deps: BibImportDeps): BibImportResult {
+  const limits = deps.limits ?? defaultImportLimits;
   const onEvent = deps.onEvent ?? ignoreEvents;
   const { entries, problems: parseProblems } = parseBib(text.replace(/^\uFEFF/, ''));
   const problems = parseProblems.slice(0, maxProblemsKept);
@@ -69,7 +70,10 @@ export function importBibText(
         ? converted
         : first !== undefined
           ? `${entry.key}: the same paper (${converted.id}) as ${first}`
-          : null;
+          : converted.abstract.length > limits.maxAbstractChars
+            ? `${entry.key}: abstract of ${converted.abstract.length.toLocaleString('en-US')} characters is over ` +
+              `the limit of ${limits.maxAbstractChars.toLocaleString('en-US')} (ingest.maxAbstractChars)`
+            : null;
     if (reason === null && typeof converted !== 'string') {
       keyOfId.set(converted.id, entry.key);
       papers.push(converted);

@@ -53,7 +53,7 @@ test('the concha 2019 Zotero .bib: 161 abstracts, 6 of them second copies, store
   assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 155]);
 });
 
-test('an arXiv copy always wins over a .bib copy of the same paper, whichever came first', (t) => {
+test('an arXiv copy always wins over a .bib copy of the same paper, whichever came first', async (t) => {
   const { papers, deps } = setup(t);
   const bib =
     '@article{k, title={Bib title}, abstract={The bib abstract.}, eprint={2501.01234v2}, year=2025}';
@@ -67,7 +67,7 @@ test('an arXiv copy always wins over a .bib copy of the same paper, whichever ca
   });
   importBibText(bib, 'refs.bib', deps);
   assert.equal(papers.get('2501.01234')!.title, 'Bib title');
-  importAbstractsText(`${arxiv}\n`, 'arxiv.jsonl', deps);
+  await importAbstractsText(`${arxiv}\n`, 'arxiv.jsonl', deps);
   assert.equal(papers.get('2501.01234')!.title, 'arXiv title');
   const again = importBibText(bib, 'refs.bib', deps);
   assert.deepEqual([again.updated, again.unchanged], [0, 1]);
