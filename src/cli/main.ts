@@ -7,6 +7,8 @@ import { version } from '../version';
 import type { Command } from './command';
 import { batchCommand } from './commands/batch';
 import { dbCommand } from './commands/db';
+import { evalCommand } from './commands/eval';
+import { experimentCommand } from './commands/experiment';
 import { explainCommand } from './commands/explain';
 import { exportCommand } from './commands/export';
 import { exportModelCommand } from './commands/exportModel';
@@ -36,6 +38,8 @@ const commands: readonly Command[] = [
   lossCommand,
   explainCommand,
   exportModelCommand,
+  experimentCommand,
+  evalCommand,
 ];
 
 function mainHelp(): string {
