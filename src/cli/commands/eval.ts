@@ -49,10 +49,16 @@ GPT-2 outputs. Writes report.md, scorecard.json, scores.jsonl and PNG/SVG figure
       'eval',
     );
     if (values.baseline !== undefined && values['no-baseline']) {
-      throw new MiniAstroError('usage', 'eval takes --baseline FILE or --no-baseline, not both.', 'Pass one.');
+      throw new MiniAstroError(
+        'usage',
+        'eval takes --baseline FILE or --no-baseline, not both.',
+        'Pass one.',
+      );
     }
     const maxNew =
-      values['max-new-tokens'] === undefined ? undefined : intOption(values['max-new-tokens'], 'max-new-tokens', 1, 1);
+      values['max-new-tokens'] === undefined
+        ? undefined
+        : intOption(values['max-new-tokens'], 'max-new-tokens', 1, 1);
     const baselineFile = values['no-baseline']
       ? null
       : values.baseline !== undefined

@@ -19,11 +19,18 @@ import { renderPlot } from './report/render';
 import { type NamedCard, passRateSpec, qualitySpec, scorecardTable } from './report/scorecardReport';
 import { type LabRow, readLabRows } from './rows';
 import { createRunFolder } from './runFolder';
-import { BETTER, type ExplanationScore, type ScoreInput, type Scorecard, scoreAll } from './scorecard';
+import { BETTER, type ExplanationScore, type Scorecard, type ScoreInput, scoreAll } from './scorecard';
 
 /** The original study's untuned GPT-2 outputs, read in place beside the checkout (never copied into it). */
 export function defaultBaselineFile(): string | null {
-  const file = path.resolve(packageRoot(), '..', 'shared', 'realdata', 'miniastrogpt', 'baseline_gpt2_v1_10.jsonl');
+  const file = path.resolve(
+    packageRoot(),
+    '..',
+    'shared',
+    'realdata',
+    'miniastrogpt',
+    'baseline_gpt2_v1_10.jsonl',
+  );
   return existsSync(file) ? file : null;
 }
 
@@ -71,7 +78,10 @@ function scoreInputs(rows: readonly LabRow[], file: string): ScoreInput[] {
   }));
 }
 
-async function modelInputs(options: EvalOptions, record: Parameters<typeof decodeRows>[3]): Promise<ScoreInput[]> {
+async function modelInputs(
+  options: EvalOptions,
+  record: Parameters<typeof decodeRows>[3],
+): Promise<ScoreInput[]> {
   const rows = readLabRows(options.dataFile!);
   return withModel(options.modelDir!, async (model) => {
     const generation = { ...(model.generation ?? loadGenerationConfig()), ...options.generation };
@@ -102,7 +112,11 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
     );
   }
   if (options.modelDir !== undefined && options.dataFile === undefined) {
-    throw new MiniAstroError('usage', 'eval --model needs --data FILE (the abstracts to explain).', 'Add --data FILE.');
+    throw new MiniAstroError(
+      'usage',
+      'eval --model needs --data FILE (the abstracts to explain).',
+      'Add --data FILE.',
+    );
   }
   const folder = createRunFolder(options.runsDir, 'eval', (options.now ?? (() => new Date()))());
   const source = options.outputsFile ?? `${options.modelDir} on ${options.dataFile}`;
@@ -119,17 +133,21 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
     baseline = { ...scoreAll(scoreInputs(readLabRows(file), file), options.validators), file };
     const ids = new Set(baseline.scores.map((s) => s.id));
     const shared = model.scores.filter((s) => ids.has(s.id));
-    if (shared.length > 0 && shared.length < model.scores.length) onBaselineIds = scoreAll(
-      inputs.filter((i) => ids.has(i.id)),
-      options.validators,
-    ).card;
+    if (shared.length > 0 && shared.length < model.scores.length)
+      onBaselineIds = scoreAll(
+        inputs.filter((i) => ids.has(i.id)),
+        options.validators,
+      ).card;
   }
   const cards: NamedCard[] = [{ name: 'model', card: model.card }];
   if (onBaselineIds) cards.push({ name: "model (baseline's abstracts)", card: onBaselineIds });
   if (baseline) cards.push({ name: 'baseline: untuned GPT-2', card: baseline.card });
 
   await renderPlot(passRateSpec(cards, 'Scorecard: v1 style compliance'), folder.file('pass_rates'));
-  await renderPlot(qualitySpec(cards, 'Scorecard: faithfulness, repetition, stopping'), folder.file('quality'));
+  await renderPlot(
+    qualitySpec(cards, 'Scorecard: faithfulness, repetition, stopping'),
+    folder.file('quality'),
+  );
   await renderPlot(
     lengthStripSpec(
       [
@@ -146,14 +164,15 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   );
   const versus = baseline ? beats(onBaselineIds ?? model.card, baseline.card) : null;
   const failures = new Map<string, number>();
-  for (const s of model.scores) for (const e of s.errors) failures.set(e.split(':')[0]!, (failures.get(e.split(':')[0]!) ?? 0) + 1);
+  for (const s of model.scores)
+    for (const e of s.errors) failures.set(e.split(':')[0]!, (failures.get(e.split(':')[0]!) ?? 0) + 1);
   const report = [
     '# Scorecard',
     '',
     `- Explanations: ${source} (${model.card.n})`,
     baseline
       ? `- Baseline: \`${baseline.file}\` (${baseline.card.n} explanations by the original study's untuned GPT-2: the row every student must beat)`
-      : '- Baseline: none (pass --baseline FILE; the default is the original study\'s baseline_gpt2_v1_10.jsonl beside the checkout)',
+      : "- Baseline: none (pass --baseline FILE; the default is the original study's baseline_gpt2_v1_10.jsonl beside the checkout)",
     `- Written ${folder.dir}; per-explanation scores in scores.jsonl`,
     '',
     '## Aggregate',
@@ -161,7 +180,9 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
     scorecardTable(cards),
     '',
     versus
-      ? `Against the baseline${onBaselineIds ? " (on the baseline's abstracts)" : ''}: ${Object.entries(versus)
+      ? `Against the baseline${onBaselineIds ? " (on the baseline's abstracts)" : ''}: ${Object.entries(
+          versus,
+        )
           .map(([k, v]) => `${k} ${v === null ? 'n/a' : v ? 'better' : 'not better'}`)
           .join(', ')}.`
       : '',
@@ -175,7 +196,18 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
     '## Per explanation',
     '',
     table(
-      ['id', 'words', 'valid', 'ROUGE-L', 'rep. 4-grams', 'distinct-2', 'EOS', 'new numbers', 'new entities', 'FK grade'],
+      [
+        'id',
+        'words',
+        'valid',
+        'ROUGE-L',
+        'rep. 4-grams',
+        'distinct-2',
+        'EOS',
+        'new numbers',
+        'new entities',
+        'FK grade',
+      ],
       model.scores.map((s) => [
         s.id,
         s.words,
@@ -195,7 +227,11 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
       : 'Every explanation passes every v1 rule.',
     '',
   ].join('\n');
-  folder.writeJson('scorecard.json', { model: model.card, on_baseline_ids: onBaselineIds, baseline: baseline?.card ?? null });
+  folder.writeJson('scorecard.json', {
+    model: model.card,
+    on_baseline_ids: onBaselineIds,
+    baseline: baseline?.card ?? null,
+  });
   return {
     ...model.card,
     report: folder.writeText('report.md', report),

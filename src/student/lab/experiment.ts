@@ -8,8 +8,8 @@ import path from 'node:path';
 import { MiniAstroError } from '../../core/errors';
 import { packageRoot } from '../../core/paths';
 import { loadPipelineConfig } from '../../pipeline/config/pipelineConfig';
-import type { ValidatorConfig } from '../../pipeline/validate/types';
 import { countWords } from '../../pipeline/validate/text';
+import type { ValidatorConfig } from '../../pipeline/validate/types';
 import { type GenerationConfig, loadGenerationConfig } from '../config/generationConfig';
 import {
   type Device,
@@ -27,7 +27,13 @@ import { type LabRow, readLabRows, writeCuratedRows } from './rows';
 import { createRunFolder, type RunFolder } from './runFolder';
 import type { TrainHooks } from './training';
 
-export const EXPERIMENT_NAMES = ['overfit-1', 'memorize-20', 'eos-ablation', 'decoding', 'lora-vs-full'] as const;
+export const EXPERIMENT_NAMES = [
+  'overfit-1',
+  'memorize-20',
+  'eos-ablation',
+  'decoding',
+  'lora-vs-full',
+] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 export interface ExperimentOptions {
@@ -77,7 +83,9 @@ export interface ExperimentResult {
 
 export function prepareExperiment(name: ExperimentName, options: ExperimentOptions): ExperimentContext {
   const cwd = options.cwd ?? process.cwd();
-  const lab = loadLabConfig(options.labConfigFile === undefined ? undefined : path.resolve(cwd, options.labConfigFile));
+  const lab = loadLabConfig(
+    options.labConfigFile === undefined ? undefined : path.resolve(cwd, options.labConfigFile),
+  );
   // The shipped experiments file names package files; a user's names files relative to where they work.
   const dataBase = options.labConfigFile === undefined ? packageRoot() : cwd;
   const dataFile = options.dataFile ? path.resolve(cwd, options.dataFile) : path.resolve(dataBase, lab.data);
@@ -168,7 +176,8 @@ export function targetLengths(rows: readonly LabRow[]): Lengths {
 /**
  * The generation config experiments decode with: configs/generation.yaml, with maxNewTokens from the experiments
  * config or else 1.5 × the longest target (room to run past the end: where a model that never learnt to stop
- * shows it), at least `atLeast` + 32, within the model's positions less the template and 64 abstract tokens.
+ * shows it), at least `atLeast` + 32, within the model's positions less the template and the abstract tokens
+ * explainAbstract keeps (64, or all of a shorter abstract).
  */
 export function experimentGeneration(
   ctx: ExperimentContext,
@@ -176,8 +185,11 @@ export function experimentGeneration(
   atLeast = 0,
 ): GenerationConfig {
   const format = new PromptFormat(defaultTokenizer(), promptTemplate(ctx.train.data.promptTemplate));
-  const room = positions(ctx.train) - format.fixedTokens - 64;
-  const wanted = ctx.lab.maxNewTokens ?? Math.max(Math.ceil(1.5 * targetLengths(rows).longestTarget), atLeast + 32);
+  // explainAbstract keeps at least 64 abstract tokens (fewer when the abstract is shorter).
+  const abstractTokens = Math.max(...rows.map((r) => Math.min(64, format.textIds(r.abstract).length)));
+  const room = positions(ctx.train) - format.fixedTokens - abstractTokens;
+  const wanted =
+    ctx.lab.maxNewTokens ?? Math.max(Math.ceil(1.5 * targetLengths(rows).longestTarget), atLeast + 32);
   if (room < 1) {
     throw new MiniAstroError(
       'badInput',

@@ -117,7 +117,16 @@ function readSetting(v: unknown, i: number): DecodingSetting {
 
 export function labConfigFrom(parsed: unknown): LabConfig {
   const d = defaultLabConfig;
-  const keys = ['data', 'train', 'maxNewTokens', 'overfit-1', 'memorize-20', 'eos-ablation', 'decoding', 'lora-vs-full'];
+  const keys = [
+    'data',
+    'train',
+    'maxNewTokens',
+    'overfit-1',
+    'memorize-20',
+    'eos-ablation',
+    'decoding',
+    'lora-vs-full',
+  ];
   const top = section(reader, parsed, 'experiments.yaml', keys);
   const o = section(reader, top['overfit-1'], 'overfit-1', Object.keys(d.overfit1));
   const m = section(reader, top['memorize-20'], 'memorize-20', Object.keys(d.memorize20));
@@ -130,7 +139,8 @@ export function labConfigFrom(parsed: unknown): LabConfig {
   if (settingsRaw !== undefined && (!Array.isArray(settingsRaw) || settingsRaw.length === 0)) {
     reader.bad('decoding.settings', 'expected a non-empty list of settings');
   }
-  const settings = settingsRaw === undefined ? d.decoding.settings : (settingsRaw as unknown[]).map(readSetting);
+  const settings =
+    settingsRaw === undefined ? d.decoding.settings : (settingsRaw as unknown[]).map(readSetting);
   const names = new Set(settings.map((s) => s.name));
   if (names.size !== settings.length) reader.bad('decoding.settings', 'names must differ');
   const memRows = reader.int(m['rows'], 'memorize-20.rows', 1, d.memorize20.rows);
@@ -138,7 +148,8 @@ export function labConfigFrom(parsed: unknown): LabConfig {
   if (minExact > memRows) reader.bad('memorize-20.minExact', `must not exceed memorize-20.rows (${memRows})`);
   const decodingRows = reader.int(c['rows'], 'decoding.rows', 2, d.decoding.rows);
   const heldOut = reader.int(c['heldOut'], 'decoding.heldOut', 1, d.decoding.heldOut);
-  if (heldOut >= decodingRows) reader.bad('decoding.heldOut', `must be below decoding.rows (${decodingRows})`);
+  if (heldOut >= decodingRows)
+    reader.bad('decoding.heldOut', `must be below decoding.rows (${decodingRows})`);
   return {
     data: reader.string(top['data'], 'data', d.data),
     train,

@@ -38,7 +38,9 @@ export function labRowFrom(value: unknown): LabRow | string {
   // The original study: a string output is what a model wrote; an object is the teacher's accepted answer.
   const outputText = text(output);
   const teacher =
-    typeof output === 'object' && output !== null ? text((output as Record<string, unknown>)['explanation']) : null;
+    typeof output === 'object' && output !== null
+      ? text((output as Record<string, unknown>)['explanation'])
+      : null;
   const stop = r['stop'];
   const eos = r['ended_with_eos'];
   return {
@@ -85,7 +87,8 @@ export function readLabRows(file: string): LabRow[] {
       'Each line must be a JSON object with an id and an abstract (or the original study\'s "input").',
     );
   }
-  if (rows.length === 0) throw new MiniAstroError('badInput', `${file}: no rows.`, 'Pass a JSONL file with rows.');
+  if (rows.length === 0)
+    throw new MiniAstroError('badInput', `${file}: no rows.`, 'Pass a JSONL file with rows.');
   return rows;
 }
 
@@ -96,7 +99,7 @@ export function trainingRows(rows: readonly LabRow[], count: number, file: strin
     throw new MiniAstroError(
       'badInput',
       `${file} has ${usable.length} row(s) with a teacher's explanation; this experiment needs ${count}.`,
-      'Pass --data with more rows (curated JSONL, or the original study\'s train.jsonl), or lower the row count ' +
+      "Pass --data with more rows (curated JSONL, or the original study's train.jsonl), or lower the row count " +
         'in the experiments config.',
     );
   }

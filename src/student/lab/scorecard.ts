@@ -5,7 +5,7 @@
  * judge the teacher (validateExplanation, id_match aside: a model echoes no id); new numbers and repetition are
  * the faithfulness marks the editor shows (faithfulnessMarks); the rest are in metrics/.
  */
-import { countWords } from '../../pipeline/validate/text';
+import { countWords, overlapTokens } from '../../pipeline/validate/text';
 import { type RuleName, ruleNames, type ValidatorConfig } from '../../pipeline/validate/types';
 import { validateExplanation } from '../../pipeline/validate/validate';
 import { faithfulnessMarks } from '../infer';
@@ -13,7 +13,6 @@ import { newEntities } from './metrics/entities';
 import { distinctN } from './metrics/ngrams';
 import { fleschKincaidGrade } from './metrics/readability';
 import { rougeL } from './metrics/rougeL';
-import { overlapTokens } from '../../pipeline/validate/text';
 
 /** The rules a model's explanation is held to: all but id_match. */
 export const SCORED_RULES = ruleNames.filter((r) => r !== 'id_match') as Exclude<RuleName, 'id_match'>[];
@@ -54,7 +53,10 @@ export function scoreExplanation(input: ScoreInput, validators: ValidatorConfig)
   const config: ValidatorConfig = { ...validators, disabled: [...validators.disabled, 'id_match'] };
   const verdict = validateExplanation({ id: input.id, expectedId: input.id, abstract, explanation }, config);
   const faithfulness = faithfulnessMarks(abstract, explanation, { validators: config });
-  const rules = Object.fromEntries(SCORED_RULES.map((r) => [r, verdict.byRule[r]])) as Record<ScoredRule, boolean>;
+  const rules = Object.fromEntries(SCORED_RULES.map((r) => [r, verdict.byRule[r]])) as Record<
+    ScoredRule,
+    boolean
+  >;
   return {
     id: input.id,
     words: countWords(explanation),

@@ -37,7 +37,10 @@ export async function trainRun(
 ): Promise<TrainedRun> {
   const losses: LossPoint[] = [];
   const started = performance.now();
-  hooks.progress({ type: 'note', message: `${label}: training ${config.maxSteps} steps → ${config.outputDir}` });
+  hooks.progress({
+    type: 'note',
+    message: `${label}: training ${config.maxSteps} steps → ${config.outputDir}`,
+  });
   const outcome = await trainInThread(
     { config, resume: false, ...(hooks.intraOpThreads ? { intraOpThreads: hooks.intraOpThreads } : {}) },
     {

@@ -79,7 +79,10 @@ export async function decoding(ctx: ExperimentContext): Promise<ExperimentResult
     }),
     ctx.folder.file('repetition'),
   );
-  await renderPlot(passRateSpec(cards, 'decoding: v1 style compliance per setting'), ctx.folder.file('compliance'));
+  await renderPlot(
+    passRateSpec(cards, 'decoding: v1 style compliance per setting'),
+    ctx.folder.file('compliance'),
+  );
   await renderPlot(
     lengthStripSpec(
       results.flatMap((r) => r.scores.map((s) => ({ series: r.name, words: s.words }))),
@@ -91,7 +94,10 @@ export async function decoding(ctx: ExperimentContext): Promise<ExperimentResult
     ),
     ctx.folder.file('lengths'),
   );
-  await renderPlot(lossCurvesSpec(run.losses, `decoding: training loss on ${train.length} rows`), ctx.folder.file('loss'));
+  await renderPlot(
+    lossCurvesSpec(run.losses, `decoding: training loss on ${train.length} rows`),
+    ctx.folder.file('loss'),
+  );
 
   const report = [
     reportHead(
@@ -107,7 +113,19 @@ export async function decoding(ctx: ExperimentContext): Promise<ExperimentResult
     '## Per setting',
     '',
     table(
-      ['setting', 'penalty', 'no-repeat n', 'hold EOS', 'pass all', 'word range', 'repeated 4-grams', 'distinct-2', 'EOS', 'words', 'ROUGE-L'],
+      [
+        'setting',
+        'penalty',
+        'no-repeat n',
+        'hold EOS',
+        'pass all',
+        'word range',
+        'repeated 4-grams',
+        'distinct-2',
+        'EOS',
+        'words',
+        'ROUGE-L',
+      ],
       results.map((r, i) => {
         const s = settings.settings[i]!;
         return [

@@ -59,8 +59,12 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
   for (const r of RUNS) {
     const run = await trainRun(configs[r.label]!, r.label, ctx.folder, ctx.hooks);
     const decoded = await withModel(run.checkpoint, (model) =>
-      decodeRows(model, rows, { generation, minNewTokens: 0 }, { folder: ctx.folder, label: r.label }, (done, total) =>
-        note(ctx, `${r.label}: decoded ${done}/${total}`),
+      decodeRows(
+        model,
+        rows,
+        { generation, minNewTokens: 0 },
+        { folder: ctx.folder, label: r.label },
+        (done, total) => note(ctx, `${r.label}: decoded ${done}/${total}`),
       ),
     );
     results.push({ ...r, run, decoded, ...scoreAll(decoded, ctx.validators) });
@@ -68,7 +72,8 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
   const [withEos, withoutEos] = results as [(typeof results)[0], (typeof results)[0]];
   const stops = withEos.card.eos_rate! >= settings.minEosRate;
   const collapse =
-    withoutEos.card.eos_rate! < withEos.card.eos_rate! && withoutEos.card.repeat_4gram > withEos.card.repeat_4gram;
+    withoutEos.card.eos_rate! < withEos.card.eos_rate! &&
+    withoutEos.card.repeat_4gram > withEos.card.repeat_4gram;
   const pass = stops && collapse;
 
   await renderPlot(
@@ -92,7 +97,10 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
     ),
     ctx.folder.file('lengths'),
   );
-  const worstIndex = withoutEos.scores.reduce((best, s, i, all) => (s.repeat4gram > all[best]!.repeat4gram ? i : best), 0);
+  const worstIndex = withoutEos.scores.reduce(
+    (best, s, i, all) => (s.repeat4gram > all[best]!.repeat4gram ? i : best),
+    0,
+  );
   const worst = withoutEos.decoded[worstIndex]!;
   const report = [
     reportHead(
@@ -111,7 +119,10 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
         ['repeated word 4-grams (share)', fmt(withEos.card.repeat_4gram), fmt(withoutEos.card.repeat_4gram)],
         ['distinct-2', fmt(withEos.card.distinct_2), fmt(withoutEos.card.distinct_2)],
         ['words (mean)', fmt(withEos.card.words_mean, 1), fmt(withoutEos.card.words_mean, 1)],
-        ['exact matches', ...[withEos, withoutEos].map((r) => `${r.decoded.filter((d) => d.exact).length}/${rows.length}`)],
+        [
+          'exact matches',
+          ...[withEos, withoutEos].map((r) => `${r.decoded.filter((d) => d.exact).length}/${rows.length}`),
+        ],
         ['final training loss', fmt(withEos.run.finalLoss, 4), fmt(withoutEos.run.finalLoss, 4)],
       ],
     ),

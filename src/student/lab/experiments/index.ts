@@ -1,10 +1,10 @@
 /** The experiments by name, and the one call that runs any of them: prepare, run, return the result. */
 import {
+  type ExperimentContext,
   type ExperimentName,
   type ExperimentOptions,
   type ExperimentResult,
   prepareExperiment,
-  type ExperimentContext,
 } from '../experiment';
 import { decoding } from './decoding';
 import { eosAblation } from './eosAblation';
@@ -20,6 +20,9 @@ export const EXPERIMENTS: Record<ExperimentName, (ctx: ExperimentContext) => Pro
   'lora-vs-full': loraVsFull,
 };
 
-export async function runExperiment(name: ExperimentName, options: ExperimentOptions): Promise<ExperimentResult> {
+export async function runExperiment(
+  name: ExperimentName,
+  options: ExperimentOptions,
+): Promise<ExperimentResult> {
   return EXPERIMENTS[name](prepareExperiment(name, options));
 }

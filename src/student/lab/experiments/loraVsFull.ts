@@ -50,7 +50,13 @@ export async function loraVsFull(ctx: ExperimentContext): Promise<ExperimentResu
       adjust: (c) => ({
         ...c,
         optimizer: { ...c.optimizer, lr: settings.lr },
-        lora: { ...c.lora, enabled: true, rank: settings.rank, alpha: settings.alpha, targets: settings.targets },
+        lora: {
+          ...c.lora,
+          enabled: true,
+          rank: settings.rank,
+          alpha: settings.alpha,
+          targets: settings.targets,
+        },
       }),
     }),
   };
@@ -73,7 +79,11 @@ export async function loraVsFull(ctx: ExperimentContext): Promise<ExperimentResu
   const cards = results.map((r) => ({ name: r.label, card: r.card }));
 
   await renderPlot(
-    lossCurvesSpec([...full.run.losses, ...lora.run.losses], 'lora-vs-full: training loss', `${rows.length} rows`),
+    lossCurvesSpec(
+      [...full.run.losses, ...lora.run.losses],
+      'lora-vs-full: training loss',
+      `${rows.length} rows`,
+    ),
     ctx.folder.file('loss'),
   );
   await renderPlot(qualitySpec(cards, 'lora-vs-full: scorecards'), ctx.folder.file('scorecard'));
@@ -94,8 +104,14 @@ export async function loraVsFull(ctx: ExperimentContext): Promise<ExperimentResu
       ['measure', 'full', 'lora'],
       [
         ['learning rate', fmt(configs.full.optimizer.lr), fmt(configs.lora.optimizer.lr)],
-        ['first / final training loss', ...[full, lora].map((r) => `${fmt(r.run.firstLoss, 3)} / ${fmt(r.run.finalLoss, 4)}`)],
-        ['exact matches', ...[full, lora].map((r) => `${r.decoded.filter((d) => d.exact).length}/${rows.length}`)],
+        [
+          'first / final training loss',
+          ...[full, lora].map((r) => `${fmt(r.run.firstLoss, 3)} / ${fmt(r.run.finalLoss, 4)}`),
+        ],
+        [
+          'exact matches',
+          ...[full, lora].map((r) => `${r.decoded.filter((d) => d.exact).length}/${rows.length}`),
+        ],
         ['ROUGE-L vs teacher', fmt(full.card.rouge_l), fmt(lora.card.rouge_l)],
         ['training time (s)', fmt(full.run.seconds, 1), fmt(lora.run.seconds, 1)],
       ],

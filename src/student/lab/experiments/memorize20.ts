@@ -36,7 +36,8 @@ export async function memorize20(ctx: ExperimentContext): Promise<ExperimentResu
       (done, total) => note(ctx, `memorize: decoded ${done}/${total}`),
     );
     const accuracy = [];
-    for (const row of rows) accuracy.push(await tokenAccuracy(model, row.abstract, row.target!, config.data.superviseEos));
+    for (const row of rows)
+      accuracy.push(await tokenAccuracy(model, row.abstract, row.target!, config.data.superviseEos));
     return { decoded, accuracy };
   });
 
@@ -45,7 +46,10 @@ export async function memorize20(ctx: ExperimentContext): Promise<ExperimentResu
   const perRow = decoded.map((d, i) => ({ ...d, accuracy: accuracy[i]!.correct / accuracy[i]!.total }));
   const meanAccuracy = perRow.reduce((a, r) => a + r.accuracy, 0) / perRow.length;
   const eosRate = decoded.filter((d) => d.endedWithEos).length / decoded.length;
-  await renderPlot(lossCurvesSpec(run.losses, `memorize-20: training loss on ${rows.length} rows`), ctx.folder.file('loss'));
+  await renderPlot(
+    lossCurvesSpec(run.losses, `memorize-20: training loss on ${rows.length} rows`),
+    ctx.folder.file('loss'),
+  );
   await renderPlot(
     groupedBarsSpec(
       perRow.map((r) => ({ category: r.id, series: r.exact ? 'exact' : 'not exact', value: r.accuracy })),

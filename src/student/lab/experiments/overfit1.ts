@@ -29,7 +29,9 @@ export async function overfit1(ctx: ExperimentContext): Promise<ExperimentResult
   const run = await trainRun(config, 'overfit', ctx.folder, ctx.hooks);
   note(ctx, 'overfit: decoding the training row');
   const { decoded, accuracy } = await withModel(run.checkpoint, async (model) => ({
-    decoded: (await decodeRows(model, rows, { generation, minNewTokens: 0 }, { folder: ctx.folder, label: 'overfit' }))[0]!,
+    decoded: (
+      await decodeRows(model, rows, { generation, minNewTokens: 0 }, { folder: ctx.folder, label: 'overfit' })
+    )[0]!,
     accuracy: await tokenAccuracy(model, rows[0]!.abstract, rows[0]!.target!, config.data.superviseEos),
   }));
 

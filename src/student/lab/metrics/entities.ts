@@ -24,9 +24,7 @@ export function entityCandidates(text: string): string[] {
     }
     for (const raw of line.split(/\s+/)) {
       if (raw === '') continue;
-      const word = raw
-        .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
-        .replace(/['’]s$/u, '');
+      const word = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').replace(/['’]s$/u, '');
       const starts = sentenceStart;
       sentenceStart = SENTENCE_END.test(raw);
       if (!/\p{L}/u.test(word)) continue;

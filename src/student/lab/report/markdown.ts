@@ -14,9 +14,11 @@ export function fmt(value: Cell, digits = 3): string {
 }
 
 export function table(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  const escape = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
-  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map((r) => line(r.map((c) => fmt(c))))].join('\n');
+  const cellText = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  const line = (cells: readonly string[]) => `| ${cells.map(cellText).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map((r) => line(r.map((c) => fmt(c))))].join(
+    '\n',
+  );
 }
 
 export function figure(file: string, alt: string): string {

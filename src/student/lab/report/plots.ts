@@ -44,7 +44,12 @@ export function lossCurvesSpec(points: readonly LossPoint[], title: string, subt
     mark: { type: 'line', strokeWidth: 2, clip: true },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'optimizer step' },
-      y: { field: 'loss', type: 'quantitative', title: 'training loss (nats/token, log scale)', scale: { type: 'log' } },
+      y: {
+        field: 'loss',
+        type: 'quantitative',
+        title: 'training loss (nats/token, log scale)',
+        scale: { type: 'log' },
+      },
       color: { field: 'run', type: 'nominal', title: 'run' },
     },
   };
@@ -79,7 +84,12 @@ export function groupedBarsSpec(
   return {
     ...base(options.title, options.subtitle),
     data: { values: values.filter((v) => Number.isFinite(v.value)) },
-    encoding: { x, xOffset: { field: 'series', sort: null }, y, color: { field: 'series', type: 'nominal', title: null, sort: null } },
+    encoding: {
+      x,
+      xOffset: { field: 'series', sort: null },
+      y,
+      color: { field: 'series', type: 'nominal', title: null, sort: null },
+    },
     layer: [
       { mark: { type: 'bar' } },
       {
@@ -117,5 +127,9 @@ export function lengthStripSpec(
       color: { field: 'series', type: 'nominal', legend: null, sort: null },
     },
   });
-  return { ...base(options.title, options.subtitle), height: 60 + 40 * new Set(values.map((v) => v.series)).size, layer: layers };
+  return {
+    ...base(options.title, options.subtitle),
+    height: 60 + 40 * new Set(values.map((v) => v.series)).size,
+    layer: layers,
+  };
 }

@@ -45,7 +45,12 @@ export async function svgToPng(svg: string): Promise<{ png: Buffer; width: numbe
   const { Resvg } = await import('@resvg/resvg-js');
   const rendered = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: PNG_SCALE },
-    font: { loadSystemFonts: false, fontFiles: [plotFontFile()], defaultFontFamily: FONT, sansSerifFamily: FONT },
+    font: {
+      loadSystemFonts: false,
+      fontFiles: [plotFontFile()],
+      defaultFontFamily: FONT,
+      sansSerifFamily: FONT,
+    },
     background: 'white',
   }).render();
   return { png: rendered.asPng(), width: rendered.width, height: rendered.height };
@@ -58,5 +63,10 @@ export async function renderPlot(spec: VegaLiteSpec, base: string): Promise<Rend
   const size = /<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"/.exec(svg);
   writeFileSync(`${base}.svg`, svg);
   writeFileSync(`${base}.png`, png);
-  return { svg: `${base}.svg`, png: `${base}.png`, width: Number(size?.[1] ?? 0), height: Number(size?.[2] ?? 0) };
+  return {
+    svg: `${base}.svg`,
+    png: `${base}.png`,
+    width: Number(size?.[1] ?? 0),
+    height: Number(size?.[2] ?? 0),
+  };
 }

@@ -2,7 +2,7 @@
  * Scorecards side by side, as a markdown table (metrics down, models across) and as bar charts: the same
  * presentation for `eval` (model beside the original study's baseline) and for experiments (run beside run).
  */
-import { type Scorecard, SCORED_RULES } from '../scorecard';
+import { SCORED_RULES, type Scorecard } from '../scorecard';
 import { type Cell, fmt, table } from './markdown';
 import { type BarValue, groupedBarsSpec, type VegaLiteSpec } from './plots';
 
@@ -39,7 +39,12 @@ export function passRateSpec(cards: readonly NamedCard[], title: string): VegaLi
   for (const rule of [...SCORED_RULES, 'all'] as const) {
     for (const c of cards) values.push({ category: rule, series: c.name, value: c.card.pass_rate[rule] });
   }
-  return groupedBarsSpec(values, { title, xTitle: 'v1 validator rule', yTitle: 'share of explanations passing', max: 1 });
+  return groupedBarsSpec(values, {
+    title,
+    xTitle: 'v1 validator rule',
+    yTitle: 'share of explanations passing',
+    max: 1,
+  });
 }
 
 /** The 0–1 figures of the card (higher or lower is better as the label says), one bar per model. */
