@@ -19,6 +19,11 @@ export interface DecodedRow {
   stop: 'eos' | 'max_tokens' | 'context';
   endedWithEos: boolean;
   tokens: number;
+  /**
+   * Share of the generated token 4-grams repeating an earlier one (EOS included): a loop of line breaks or
+   * punctuation adds no words, so word-level repetition would not see it.
+   */
+  tokenRepeat4: number;
   /** The explanation is the teacher's, character for character (outer white space aside). */
   exact: boolean;
 }
@@ -27,6 +32,20 @@ export interface DecodeSettings {
   generation: GenerationConfig;
   /** EOS suppressed until this many new tokens. */
   minNewTokens: number;
+}
+
+/**
+ * The most new tokens every row's prompt leaves room for in `positions`: the template, and the abstract tokens
+ * explainAbstract keeps (64, or all of a shorter abstract).
+ */
+export function promptRoom(format: PromptFormat, positions: number, rows: readonly LabRow[]): number {
+  const kept = Math.max(...rows.map((r) => Math.min(64, format.textIds(r.abstract).length)));
+  return positions - format.fixedTokens - kept;
+}
+
+export function roomToGenerate(model: InferenceModel, rows: readonly LabRow[]): number {
+  const format = new PromptFormat(model.tokenizer, promptTemplate(model.promptTemplate));
+  return promptRoom(format, model.config.nPositions, rows);
 }
 
 /** Opens a checkpoint (LoRA adapters merged) for the duration of `use`. */
@@ -58,6 +77,7 @@ export async function decodeRows(
       stop: result.stop,
       endedWithEos: result.stop === 'eos',
       tokens: result.tokens,
+      tokenRepeat4: result.tokenRepetition.repeatedNgramShare,
       exact: row.target !== null && result.explanation === normalizeText(row.target),
     };
     out.push(decoded);
@@ -70,6 +90,7 @@ export async function decodeRows(
       stop: decoded.stop,
       ended_with_eos: decoded.endedWithEos,
       tokens: decoded.tokens,
+      token_repeat_4gram: decoded.tokenRepeat4,
     });
     onRow?.(out.length, rows.length);
   }

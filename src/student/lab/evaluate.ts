@@ -12,7 +12,7 @@ import type { ValidatorConfig } from '../../pipeline/validate/types';
 import type { GenerationConfig } from '../config/generationConfig';
 import { loadGenerationConfig } from '../config/generationConfig';
 import type { TrainEvent } from '../train';
-import { decodeRows, withModel } from './decode';
+import { decodeRows, roomToGenerate, withModel } from './decode';
 import { figure, fmt, table } from './report/markdown';
 import { lengthStripSpec } from './report/plots';
 import { renderPlot } from './report/render';
@@ -84,7 +84,18 @@ async function modelInputs(
 ): Promise<ScoreInput[]> {
   const rows = readLabRows(options.dataFile!);
   return withModel(options.modelDir!, async (model) => {
-    const generation = { ...(model.generation ?? loadGenerationConfig()), ...options.generation };
+    const chosen = { ...(model.generation ?? loadGenerationConfig()), ...options.generation };
+    // configs/generation.yaml's 320 new tokens suit GPT-2's 1024 positions, not a small model's.
+    const generation = {
+      ...chosen,
+      maxNewTokens: Math.min(chosen.maxNewTokens, roomToGenerate(model, rows)),
+    };
+    if (generation.maxNewTokens < chosen.maxNewTokens) {
+      options.progress?.({
+        type: 'note',
+        message: `eval: at most ${generation.maxNewTokens} new tokens (not ${chosen.maxNewTokens}): the model has ${model.config.nPositions} positions`,
+      });
+    }
     return decodeRows(model, rows, { generation, minNewTokens: 0 }, record, (done, total) =>
       options.progress?.({ type: 'note', message: `eval: explained ${done}/${total}` }),
     );

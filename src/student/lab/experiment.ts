@@ -21,6 +21,7 @@ import {
 import { PromptFormat, promptTemplate } from '../data/template';
 import { defaultTokenizer } from '../tokenizer';
 import type { TrainEvent } from '../train';
+import { promptRoom } from './decode';
 import { type LabConfig, loadLabConfig } from './labConfig';
 import { fmt } from './report/markdown';
 import { type LabRow, readLabRows, writeCuratedRows } from './rows';
@@ -185,9 +186,7 @@ export function experimentGeneration(
   atLeast = 0,
 ): GenerationConfig {
   const format = new PromptFormat(defaultTokenizer(), promptTemplate(ctx.train.data.promptTemplate));
-  // explainAbstract keeps at least 64 abstract tokens (fewer when the abstract is shorter).
-  const abstractTokens = Math.max(...rows.map((r) => Math.min(64, format.textIds(r.abstract).length)));
-  const room = positions(ctx.train) - format.fixedTokens - abstractTokens;
+  const room = promptRoom(format, positions(ctx.train), rows);
   const wanted =
     ctx.lab.maxNewTokens ?? Math.max(Math.ceil(1.5 * targetLengths(rows).longestTarget), atLeast + 32);
   if (room < 1) {

@@ -3,7 +3,9 @@
  * stop and collapses into repetition. The same rows, seed and schedule trained twice, with and without the EOS
  * token supervised (data.superviseEos); every training abstract decoded greedily by both, with room to run past
  * the target. Passes when the EOS-supervised model stops by itself on at least eos-ablation.minEosRate of the
- * rows, and the other stops less often and repeats more (a larger share of repeated word 4-grams).
+ * rows, and the other stops less often and repeats more. Repetition is counted in the generated tokens (share of
+ * repeated token 4-grams): what a model emits after an explanation it cannot end may be a loop of line breaks or
+ * punctuation, which adds no words; the word-level figures are reported beside it.
  */
 import { type DecodedRow, decodeRows, withModel } from '../decode';
 import {
@@ -15,7 +17,7 @@ import {
   runConfig,
   writeResolvedConfig,
 } from '../experiment';
-import { figure, fmt, quote, table } from '../report/markdown';
+import { figure, fmt, table } from '../report/markdown';
 import { lengthStripSpec, lossCurvesSpec } from '../report/plots';
 import { renderPlot } from '../report/render';
 import { qualitySpec, scorecardTable } from '../report/scorecardReport';
@@ -28,9 +30,14 @@ const RUNS = [
   { label: 'without-eos', superviseEos: false },
 ] as const;
 
+function tokenRepeat(decoded: readonly DecodedRow[]): number {
+  return decoded.reduce((a, d) => a + d.tokenRepeat4, 0) / decoded.length;
+}
+
 function figures(card: Scorecard, decoded: readonly DecodedRow[]) {
   return {
     eos_rate: card.eos_rate,
+    token_repeat_4gram: tokenRepeat(decoded),
     repeat_4gram: card.repeat_4gram,
     distinct_2: card.distinct_2,
     words_mean: card.words_mean,
@@ -71,9 +78,8 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
   }
   const [withEos, withoutEos] = results as [(typeof results)[0], (typeof results)[0]];
   const stops = withEos.card.eos_rate! >= settings.minEosRate;
-  const collapse =
-    withoutEos.card.eos_rate! < withEos.card.eos_rate! &&
-    withoutEos.card.repeat_4gram > withEos.card.repeat_4gram;
+  const repeats = { with: tokenRepeat(withEos.decoded), without: tokenRepeat(withoutEos.decoded) };
+  const collapse = withoutEos.card.eos_rate! < withEos.card.eos_rate! && repeats.without > repeats.with;
   const pass = stops && collapse;
 
   await renderPlot(
@@ -97,8 +103,8 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
     ),
     ctx.folder.file('lengths'),
   );
-  const worstIndex = withoutEos.scores.reduce(
-    (best, s, i, all) => (s.repeat4gram > all[best]!.repeat4gram ? i : best),
+  const worstIndex = withoutEos.decoded.reduce(
+    (best, d, i, all) => (d.tokenRepeat4 > all[best]!.tokenRepeat4 ? i : best),
     0,
   );
   const worst = withoutEos.decoded[worstIndex]!;
@@ -108,7 +114,7 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
       'Experiment eos-ablation: does generation stop without EOS supervision?',
       pass,
       `with EOS supervised ${fmt(withEos.card.eos_rate)} of outputs stop by themselves (≥ ${settings.minEosRate} required); ` +
-        `without, ${fmt(withoutEos.card.eos_rate)}, with repeated 4-grams ${fmt(withoutEos.card.repeat_4gram)} against ${fmt(withEos.card.repeat_4gram)}.`,
+        `without, ${fmt(withoutEos.card.eos_rate)}, repeating ${fmt(repeats.without)} of its token 4-grams against ${fmt(repeats.with)}.`,
     ),
     '## Result',
     '',
@@ -116,6 +122,13 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
       ['measure', ...RUNS.map((r) => r.label)],
       [
         ['stopped by EOS', fmt(withEos.card.eos_rate), fmt(withoutEos.card.eos_rate)],
+        ['repeated token 4-grams (share)', fmt(repeats.with), fmt(repeats.without)],
+        [
+          'tokens generated (mean)',
+          ...[withEos, withoutEos].map((r) =>
+            fmt(r.decoded.reduce((a, d) => a + d.tokens, 0) / rows.length, 1),
+          ),
+        ],
         ['repeated word 4-grams (share)', fmt(withEos.card.repeat_4gram), fmt(withoutEos.card.repeat_4gram)],
         ['distinct-2', fmt(withEos.card.distinct_2), fmt(withoutEos.card.distinct_2)],
         ['words (mean)', fmt(withEos.card.words_mean, 1), fmt(withoutEos.card.words_mean, 1)],
@@ -141,7 +154,9 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
     '',
     `## The most repetitive output without EOS supervision (${worst.id})`,
     '',
-    quote(worst.explanation),
+    `Generated ${worst.tokens} tokens, ${fmt(worst.tokenRepeat4)} of its token 4-grams repeated; as JSON (line breaks visible):`,
+    '',
+    `\`${JSON.stringify(worst.explanation)}\``,
     '',
   ].join('\n');
   return {

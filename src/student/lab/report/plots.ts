@@ -16,7 +16,7 @@ const config = {
   background: 'white',
   title: { fontSize: 15, anchor: 'start', offset: 10 },
   axis: { labelFontSize: 11, titleFontSize: 12, grid: true },
-  legend: { labelFontSize: 11, titleFontSize: 12, orient: 'bottom' },
+  legend: { labelFontSize: 11, titleFontSize: 12, orient: 'bottom', labelLimit: 360 },
 };
 
 function base(title: string, subtitle?: string): VegaLiteSpec {
@@ -63,7 +63,7 @@ export interface BarValue {
   value: number;
 }
 
-/** Grouped bars with their values written above them; `max` fixes the y domain (1 for rates). */
+/** Grouped bars (with their values written above them while they fit); `max` fixes the y domain (1 for rates). */
 export function groupedBarsSpec(
   values: readonly BarValue[],
   options: { title: string; subtitle?: string; xTitle: string; yTitle: string; max?: number },
@@ -74,12 +74,14 @@ export function groupedBarsSpec(
     title: options.yTitle,
     ...(options.max !== undefined ? { scale: { domain: [0, options.max] } } : {}),
   };
+  const categories = new Set(values.map((v) => v.category)).size;
   const x = {
     field: 'category',
     type: 'nominal',
     title: options.xTitle,
     sort: null,
-    axis: { labelAngle: -20, labelLimit: 160 },
+    // Many groups (a bar per row) need steep labels to stay apart.
+    axis: { labelAngle: categories > 8 ? -50 : -20, labelLimit: 240 },
   };
   return {
     ...base(options.title, options.subtitle),
@@ -92,10 +94,15 @@ export function groupedBarsSpec(
     },
     layer: [
       { mark: { type: 'bar' } },
-      {
-        mark: { type: 'text', dy: -6, fontSize: 10 },
-        encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } },
-      },
+      // Values written above the bars while they fit (up to 16 bars); beyond that they overlap.
+      ...(values.length <= 16
+        ? [
+            {
+              mark: { type: 'text', dy: -6, fontSize: 10 },
+              encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } },
+            },
+          ]
+        : []),
     ],
   };
 }
