@@ -21,12 +21,12 @@ import {
 import { PromptFormat, promptTemplate } from '../data/template';
 import { defaultTokenizer } from '../tokenizer';
 import type { TrainEvent } from '../train';
-import { promptRoom } from './decode';
+import { type DecodedRow, decodeRows, promptRoom, withModel } from './decode';
 import { type LabConfig, loadLabConfig } from './labConfig';
 import { fmt } from './report/markdown';
 import { type LabRow, readLabRows, writeCuratedRows } from './rows';
 import { createRunFolder, type RunFolder } from './runFolder';
-import type { TrainHooks } from './training';
+import { type TrainedRun, type TrainHooks, trainRun } from './training';
 
 export const EXPERIMENT_NAMES = [
   'overfit-1',
@@ -242,4 +242,21 @@ export function writeResolvedConfig(
 
 export function note(ctx: ExperimentContext, message: string): void {
   ctx.hooks.progress({ type: 'note', message });
+}
+
+/** Trains one run, then decodes `rows` greedily with its final weights (outputs-<label>.jsonl). */
+export async function trainAndDecode(
+  ctx: ExperimentContext,
+  config: TrainConfig,
+  label: string,
+  rows: readonly LabRow[],
+  generation: GenerationConfig,
+): Promise<{ run: TrainedRun; decoded: DecodedRow[] }> {
+  const run = await trainRun(config, label, ctx.folder, ctx.hooks);
+  const decoded = await withModel(run.checkpoint, (model) =>
+    decodeRows(model, rows, { generation, minNewTokens: 0 }, { folder: ctx.folder, label }, (done, total) =>
+      note(ctx, `${label}: decoded ${done}/${total}`),
+    ),
+  );
+  return { run, decoded };
 }

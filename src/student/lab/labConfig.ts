@@ -6,7 +6,6 @@
  * number of steps on it.
  */
 import { ConfigReader } from '../../core/configFields';
-import { type GenerationConfig, generationConfigFrom } from '../config/generationConfig';
 import { defaultTrainConfig } from '../config/trainConfig';
 import { nullable, readYamlConfig, section } from '../config/yamlFile';
 
@@ -102,15 +101,11 @@ function readSetting(v: unknown, i: number): DecodingSetting {
   const r = reader.record(v, where, ['name', 'repetitionPenalty', 'noRepeatNgramSize', 'holdEos']);
   const name = reader.string(r['name'], `${where}.name`, '');
   if (name === '') reader.bad(`${where}.name`, 'expected a name');
-  // The same bounds as configs/generation.yaml, read by the same reader.
-  const generation: GenerationConfig = generationConfigFrom({
-    repetitionPenalty: r['repetitionPenalty'] ?? 1,
-    noRepeatNgramSize: r['noRepeatNgramSize'] ?? 0,
-  });
   return {
     name,
-    repetitionPenalty: generation.repetitionPenalty,
-    noRepeatNgramSize: generation.noRepeatNgramSize,
+    // configs/generation.yaml's bounds: a penalty below 1 would reward repetition.
+    repetitionPenalty: reader.number(r['repetitionPenalty'], `${where}.repetitionPenalty`, 1, 10, 1),
+    noRepeatNgramSize: reader.int(r['noRepeatNgramSize'], `${where}.noRepeatNgramSize`, 0, 0),
     holdEos: reader.bool(r['holdEos'], `${where}.holdEos`, false),
   };
 }

@@ -17,7 +17,10 @@ test('bad settings are refused with the key that is wrong', () => {
     [{ decoding: { rows: 4, heldOut: 4 } }, /decoding\.heldOut: must be below/],
     [{ decoding: { settings: [] } }, /decoding\.settings: expected a non-empty list/],
     [{ decoding: { settings: [{ name: 'a' }, { name: 'a' }] } }, /names must differ/],
-    [{ decoding: { settings: [{ name: 'a', repetitionPenalty: 0.5 }] } }, /repetitionPenalty/],
+    [
+      { decoding: { settings: [{ name: 'a', repetitionPenalty: 0.5 }] } },
+      /decoding\.settings\[0\]\.repetitionPenalty: expected a number between 1 and 10/,
+    ],
     [{ 'overfit-1': { step: 3 } }, /overfit-1\.step: unknown key/],
     [{ train: { modle: {} } }, /train\.modle: unknown key/],
   ];

@@ -7,14 +7,14 @@
  * repeated token 4-grams): what a model emits after an explanation it cannot end may be a loop of line breaks or
  * punctuation, which adds no words; the word-level figures are reported beside it.
  */
-import { type DecodedRow, decodeRows, withModel } from '../decode';
+import type { DecodedRow } from '../decode';
 import {
   type ExperimentContext,
   type ExperimentResult,
   experimentGeneration,
-  note,
   reportHead,
   runConfig,
+  trainAndDecode,
   writeResolvedConfig,
 } from '../experiment';
 import { figure, fmt, table } from '../report/markdown';
@@ -23,7 +23,6 @@ import { renderPlot } from '../report/render';
 import { qualitySpec, scorecardTable } from '../report/scorecardReport';
 import { trainingRows } from '../rows';
 import { type Scorecard, scoreAll } from '../scorecard';
-import { trainRun } from '../training';
 
 const RUNS = [
   { label: 'with-eos', superviseEos: true },
@@ -64,16 +63,7 @@ export async function eosAblation(ctx: ExperimentContext): Promise<ExperimentRes
 
   const results = [];
   for (const r of RUNS) {
-    const run = await trainRun(configs[r.label]!, r.label, ctx.folder, ctx.hooks);
-    const decoded = await withModel(run.checkpoint, (model) =>
-      decodeRows(
-        model,
-        rows,
-        { generation, minNewTokens: 0 },
-        { folder: ctx.folder, label: r.label },
-        (done, total) => note(ctx, `${r.label}: decoded ${done}/${total}`),
-      ),
-    );
+    const { run, decoded } = await trainAndDecode(ctx, configs[r.label]!, r.label, rows, generation);
     results.push({ ...r, run, decoded, ...scoreAll(decoded, ctx.validators) });
   }
   const [withEos, withoutEos] = results as [(typeof results)[0], (typeof results)[0]];

@@ -6,14 +6,14 @@
  * requirement. On the tiny default the base is random weights, which LoRA cannot change; the comparison the
  * study means is `--config configs/student_train.yaml` (pretrained GPT-2 124M).
  */
-import { type DecodedRow, decodeRows, withModel } from '../decode';
+import type { DecodedRow } from '../decode';
 import {
   type ExperimentContext,
   type ExperimentResult,
   experimentGeneration,
-  note,
   reportHead,
   runConfig,
+  trainAndDecode,
   writeResolvedConfig,
 } from '../experiment';
 import { figure, fmt, table } from '../report/markdown';
@@ -23,7 +23,6 @@ import { passRateSpec, qualitySpec, scorecardTable } from '../report/scorecardRe
 import { trainingRows } from '../rows';
 import { type Scorecard, scoreAll } from '../scorecard';
 import type { TrainedRun } from '../training';
-import { trainRun } from '../training';
 
 function figures(run: TrainedRun, card: Scorecard, decoded: readonly DecodedRow[]) {
   return {
@@ -65,12 +64,7 @@ export async function loraVsFull(ctx: ExperimentContext): Promise<ExperimentResu
 
   const results = [];
   for (const label of ['full', 'lora'] as const) {
-    const run = await trainRun(configs[label], label, ctx.folder, ctx.hooks);
-    const decoded = await withModel(run.checkpoint, (model) =>
-      decodeRows(model, rows, { generation, minNewTokens: 0 }, { folder: ctx.folder, label }, (done, total) =>
-        note(ctx, `${label}: decoded ${done}/${total}`),
-      ),
-    );
+    const { run, decoded } = await trainAndDecode(ctx, configs[label], label, rows, generation);
     results.push({ label, run, decoded, ...scoreAll(decoded, ctx.validators) });
   }
   const [full, lora] = results as [(typeof results)[0], (typeof results)[0]];
