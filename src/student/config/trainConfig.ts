@@ -43,6 +43,8 @@ export interface TrainConfig {
     promptTemplate: string;
     maxSeqLen: number;
     truncation: { minAbstractTokens: number; onTooLong: OnTooLong };
+    /** Append <|endoftext|> to every target and supervise it; false only for the EOS ablation. */
+    superviseEos: boolean;
     onBadRow: OnBadRow;
     padToMultipleOf: number;
     lengthBucketing: { enabled: boolean; windowBatches: number };
@@ -103,6 +105,7 @@ export const defaultTrainConfig: TrainConfig = {
     promptTemplate: 'abstract-explanation-v1',
     maxSeqLen: 1024,
     truncation: { minAbstractTokens: 64, onTooLong: 'error' },
+    superviseEos: true,
     onBadRow: 'error',
     padToMultipleOf: 8,
     lengthBucketing: { enabled: false, windowBatches: 32 },
@@ -219,6 +222,7 @@ function readData(v: unknown): TrainConfig['data'] {
       minAbstractTokens,
       onTooLong: oneOf(reader, t['onTooLong'], 'data.truncation.onTooLong', ['error', 'skip'], 'error'),
     },
+    superviseEos: reader.bool(r['superviseEos'], 'data.superviseEos', d.superviseEos),
     onBadRow: oneOf(reader, r['onBadRow'], 'data.onBadRow', ['error', 'skip'], d.onBadRow),
     padToMultipleOf,
     lengthBucketing: {

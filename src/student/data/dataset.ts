@@ -54,6 +54,7 @@ export function dataOptionsFrom(config: TrainConfig): {
       maxSeqLen: data.maxSeqLen,
       minAbstractTokens: data.truncation.minAbstractTokens,
       onTooLong: data.truncation.onTooLong,
+      superviseEos: data.superviseEos,
       onBadRow: data.onBadRow,
     },
     train,

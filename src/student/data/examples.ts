@@ -7,7 +7,10 @@
  *   labels   = -100 × prompt   + target ids + EOS
  *
  * The EOS is supervised so the model learns to stop. Labels are built here from lengths, never derived from
- * inputIds by masking the pad id: the pad id is EOS too, and masking it would unlearn stopping.
+ * inputIds by masking the pad id: the pad id is EOS too, and masking it would unlearn stopping. With
+ * `superviseEos: false` (data.superviseEos, for the EOS ablation of src/student/lab) the EOS is left out of the
+ * example altogether: a last token that nothing is predicted from and no label asks for would change nothing, so
+ * the example is prompt + target, and the model never sees where an explanation ends.
  *
  * Truncation, when prompt + target + EOS exceeds maxSeqLen: the target is never cut (a cut target teaches the
  * model to stop mid-sentence, or with no EOS, never to stop). The abstract is cut from its end, the template's
@@ -27,6 +30,8 @@ export interface ExampleOptions {
   maxSeqLen: number;
   minAbstractTokens: number;
   onTooLong: OnTooLong;
+  /** Append the EOS token after the target and supervise it (data.superviseEos). */
+  superviseEos: boolean;
 }
 
 export interface Example {
@@ -35,7 +40,7 @@ export interface Example {
   labels: Int32Array;
   /** Prompt tokens: the first supervised position. */
   promptTokens: number;
-  /** Target tokens, EOS not counted; supervised tokens = targetTokens + 1. */
+  /** Target tokens, EOS not counted; supervised tokens = targetTokens + 1 (+ 0 without EOS supervision). */
   targetTokens: number;
   abstractTokens: number;
   droppedAbstractTokens: number;
@@ -80,7 +85,8 @@ export function tryBuildExample(
     );
   }
   const abstractIds = format.textIds(row.abstract);
-  const supervised = targetIds.length + 1;
+  const eosTokens = options.superviseEos ? 1 : 0;
+  const supervised = targetIds.length + eosTokens;
   const budget = options.maxSeqLen - format.fixedTokens - supervised;
   const needed = Math.min(abstractIds.length, options.minAbstractTokens);
   if (budget < needed) {
@@ -88,7 +94,7 @@ export function tryBuildExample(
       id: row.id,
       line: row.line,
       reason:
-        `the target (${supervised} tokens with EOS) and the prompt cut to ${needed} abstract tokens ` +
+        `the target (${supervised} tokens${eosTokens ? ' with EOS' : ''}) and the prompt cut to ${needed} abstract tokens ` +
         `(${format.fixedTokens + needed} tokens) exceed maxSeqLen ${options.maxSeqLen}; the target is never cut`,
     };
   }
@@ -98,9 +104,11 @@ export function tryBuildExample(
   const labels = new Int32Array(length).fill(IGNORE_INDEX);
   inputIds.set(prompt.ids, 0);
   inputIds.set(targetIds, prompt.ids.length);
-  inputIds[length - 1] = eos;
   labels.set(targetIds, prompt.ids.length);
-  labels[length - 1] = eos;
+  if (eosTokens > 0) {
+    inputIds[length - 1] = eos;
+    labels[length - 1] = eos;
+  }
   const example: Example = {
     id: row.id,
     inputIds,

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { MiniAstroError } from '../../core/errors';
-import type { Device } from '../config/trainConfig';
+import { type Device, defaultTrainConfig } from '../config/trainConfig';
 import type { Batch } from '../data/collator';
 import { loadExamples } from '../data/dataset';
 import { type DumpResult, writeBatchDump } from '../data/dump';
@@ -102,13 +102,15 @@ export async function checkpointLoss(options: CheckpointLossOptions): Promise<Ch
     );
   }
   const saved = trainer?.trajectoryConfig?.['data'] as
-    | { truncation?: { minAbstractTokens?: number }; padToMultipleOf?: number }
+    | { truncation?: { minAbstractTokens?: number }; padToMultipleOf?: number; superviseEos?: boolean }
     | undefined;
   const format = new PromptFormat(defaultTokenizer(), promptTemplate(templateName));
   const loaded = loadExamples(path.resolve(options.dataFile), format, {
     maxSeqLen,
     minAbstractTokens: Math.min(saved?.truncation?.minAbstractTokens ?? 64, maxSeqLen - 1),
     onTooLong: 'error',
+    // The loss the run trained on: a checkpoint from before the switch supervised its EOS.
+    superviseEos: saved?.superviseEos ?? defaultTrainConfig.data.superviseEos,
     onBadRow: 'error',
   });
   const loader = new BatchLoader(loaded.examples, {

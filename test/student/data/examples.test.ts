@@ -33,6 +33,17 @@ test('labels are -100 exactly on the prompt; target tokens and EOS are supervise
   assert.equal(e.droppedAbstractTokens, 0);
 });
 
+test('superviseEos: false leaves the EOS out: prompt + target, every target token supervised', () => {
+  const format = shippedFormat();
+  const e = buildExample(format, row(ABSTRACT, TARGET), { ...options, superviseEos: false });
+  const promptIds = format.promptIds(ABSTRACT).ids;
+  const targetIds = format.textIds(TARGET);
+  assert.deepEqual([...e.inputIds], [...promptIds, ...targetIds]);
+  assert.deepEqual([...e.labels], [...promptIds.map(() => IGNORE_INDEX), ...targetIds]);
+  assert.equal(supervisedCount(e.labels), targetIds.length);
+  assert.ok(!e.inputIds.includes(EOS_ID));
+});
+
 test('decode(input_ids) is the prompt text + target text + <|endoftext|>', () => {
   const format = shippedFormat();
   const e = buildExample(format, row(`  ${ABSTRACT}\n`, `${TARGET}\n\n`), options);

@@ -8,7 +8,12 @@ export function shippedFormat(): PromptFormat {
   return new PromptFormat(defaultTokenizer(), promptTemplate('abstract-explanation-v1'));
 }
 
-export const options: ExampleOptions = { maxSeqLen: 1024, minAbstractTokens: 64, onTooLong: 'error' };
+export const options: ExampleOptions = {
+  maxSeqLen: 1024,
+  minAbstractTokens: 64,
+  onTooLong: 'error',
+  superviseEos: true,
+};
 
 let next = 1;
 export function row(abstract: string, target: string, id = `row-${next++}`): SourcedRow {
