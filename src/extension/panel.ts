@@ -141,7 +141,10 @@ export class ExplanationPanel implements vscode.Disposable {
     webview.html = webviewHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'panel.js')).toString(),
-      styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel', 'panel.css')).toString()],
+      styleUris: [
+        webview.asWebviewUri(vscode.Uri.joinPath(media, 'shared', 'webview.css')).toString(),
+        webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel', 'panel.css')).toString(),
+      ],
       title: 'Explanation',
       body: PANEL_BODY,
     });
