@@ -20,15 +20,16 @@ const entries = [
   { entryPoints: ['src/student/train/worker.ts'], outfile: 'trainWorker.js' },
   // The editor's long-lived engine (src/engine/main.ts): database, tokenizer and student, JSON-RPC over stdio.
   { entryPoints: ['src/engine/main.ts'], outfile: 'engine.js' },
-  // Webview pages: plain browser scripts, one per page, loaded under a nonce CSP.
-  {
-    entryPoints: ['media/panel/main.ts'],
-    outfile: 'webview/panel.js',
+  // Webview pages: plain browser scripts, one per page, loaded under a nonce CSP. A page that imports CSS (the
+  // dashboard: uPlot's stylesheet) gets it written beside its script (webview/dashboard.css).
+  ...['panel', 'dashboard'].map((page) => ({
+    entryPoints: [`media/${page}/main.ts`],
+    outfile: `webview/${page}.js`,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
     external: [],
-  },
+  })),
 ];
 
 /** esbuild options for every bundle, written into `outdir`. */

@@ -19,6 +19,7 @@ import { ApiKeyStore } from './secrets';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { chooseSource, studentModelExists } from './sources';
+import { registerTraining } from './training';
 
 /** Where hovers and CodeLenses work: LaTeX and BibTeX files, and arXiv ids in Markdown and plain text. */
 const DOCUMENTS: vscode.DocumentSelector = [
@@ -108,7 +109,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     apiKey.onDidChange(() => void engine.stop()),
   );
 
-  const services: Services = { context, log, runner, engine, explainer, index, panel, apiKey };
+  const training = registerTraining(context, log);
+  const services: Services = { context, log, runner, engine, explainer, index, panel, apiKey, training };
   context.subscriptions.push(
     vscode.languages.registerHoverProvider(DOCUMENTS, new AbstractHoverProvider(index, explainer, log)),
     vscode.languages.registerCodeLensProvider(DOCUMENTS, new ExplainCodeLensProvider(index)),

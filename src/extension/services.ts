@@ -6,6 +6,7 @@ import type { EngineClient } from './engineClient';
 import type { Explainer } from './explainer';
 import type { ExplanationPanel } from './panel';
 import type { ApiKeyStore } from './secrets';
+import type { TrainingServices } from './training';
 
 export interface Services {
   context: vscode.ExtensionContext;
@@ -16,6 +17,8 @@ export interface Services {
   index: DocumentIndex;
   panel: ExplanationPanel;
   apiKey: ApiKeyStore;
+  /** Training runs, their task, dashboard, tree of runs and config diagnostics. */
+  training: TrainingServices;
 }
 
 /** A command: built from the services, called with the arguments VS Code passes (hover links pass one). */

@@ -14,6 +14,16 @@ import {
 import { fetchAbstractsCommand } from './fetchAbstracts';
 import { importAbstractsCommand } from './importAbstracts';
 import { showDatabaseStatsCommand } from './showDatabaseStats';
+import {
+  deleteRunFolder,
+  explainWithCheckpoint,
+  exportCheckpoint,
+  openTrainingDashboard,
+  refreshRuns,
+  resumeTraining,
+  stopTraining,
+  trainStudent,
+} from './trainingCommands';
 
 export const commandTable: Record<string, CommandFactory> = {
   'miniastrolm.fetchAbstracts': (s) => fetchAbstractsCommand(s.runner),
@@ -25,4 +35,12 @@ export const commandTable: Record<string, CommandFactory> = {
   'miniastrolm.addToDataset': addToDataset,
   'miniastrolm.fetchMissingAbstract': fetchMissingAbstract,
   'miniastrolm.setApiKey': setApiKey,
+  'miniastrolm.trainStudent': trainStudent,
+  'miniastrolm.resumeTraining': resumeTraining,
+  'miniastrolm.openTrainingDashboard': openTrainingDashboard,
+  'miniastrolm.stopTraining': stopTraining,
+  'miniastrolm.runs.explainWith': explainWithCheckpoint,
+  'miniastrolm.runs.export': exportCheckpoint,
+  'miniastrolm.runs.delete': deleteRunFolder,
+  'miniastrolm.runs.refresh': refreshRuns,
 };

@@ -32,24 +32,15 @@ import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import type { Gpt2Weights } from '../model/weights';
 import {
   CHECKPOINT_PREFIX,
-  type CheckpointInfo,
   checkpointDir,
   DONE_FILE,
-  latestCheckpoint,
   listCheckpoints,
   STATE_FILE,
 } from './checkpointFolders';
 import type { OptimizerState, TensorMap } from './state';
 
-export {
-  CHECKPOINT_PREFIX,
-  type CheckpointInfo,
-  checkpointDir,
-  DONE_FILE,
-  latestCheckpoint,
-  listCheckpoints,
-  STATE_FILE,
-};
+// The folder names and listing live in checkpointFolders.ts; this module stays where callers import them from.
+export * from './checkpointFolders';
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 const STATE_FORMAT = 1;
