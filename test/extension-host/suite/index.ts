@@ -15,6 +15,7 @@ import { PARAMS_ENV, type SuiteParams } from '../protocol';
 import { explainSteps } from './explain';
 import { EXTENSION_ID, SuiteContext, sleep } from './harness';
 import { importSampleStep, ingestSteps } from './ingest';
+import { trainingSteps } from './training';
 
 /** Every command package.json contributes; each feature's file adds its own steps. */ const COMMANDS = [
   'miniastrolm.explainAbstract',
@@ -26,6 +27,14 @@ import { importSampleStep, ingestSteps } from './ingest';
   'miniastrolm.fetchAbstracts',
   'miniastrolm.importAbstracts',
   'miniastrolm.showDatabaseStats',
+  'miniastrolm.trainStudent',
+  'miniastrolm.resumeTraining',
+  'miniastrolm.openTrainingDashboard',
+  'miniastrolm.stopTraining',
+  'miniastrolm.runs.explainWith',
+  'miniastrolm.runs.export',
+  'miniastrolm.runs.delete',
+  'miniastrolm.runs.refresh',
 ];
 
 export async function run(): Promise<void> {
@@ -50,6 +59,7 @@ export async function run(): Promise<void> {
   await importSampleStep(s);
   await explainSteps(s);
   await ingestSteps(s);
+  await trainingSteps(s);
 
   s.restore();
   writeFileSync(params.resultFile, `${JSON.stringify(s.result, null, 2)}\n`);
