@@ -36,6 +36,9 @@ interface ChartSpec {
 const trimZeros = (text: string) => text.replace(/\.0+(?=$|e)|(\.\d*?)0+(?=$|e)/, '$1');
 
 const CHART_HEIGHT = 180;
+const STEP_TICKS = [1, 2, 5]
+  .flatMap((m) => [1, 10, 100, 1000, 10_000, 100_000].map((p) => m * p))
+  .sort((a, b) => a - b);
 const number = (digits: number) => (v: number) => v.toFixed(digits);
 const CHARTS: ChartSpec[] = [
   {
@@ -152,7 +155,8 @@ function chartOptions(spec: ChartSpec, width: number): uPlot.Options {
     legend: { show: true, live: true },
     cursor: { drag: { x: true, y: false } },
     axes: [
-      { ...axisStyle, label: 'step', labelFont: font, labelSize: 18 },
+      // Steps are whole numbers: whole-number ticks only.
+      { ...axisStyle, label: 'step', labelFont: font, labelSize: 18, incrs: STEP_TICKS },
       {
         ...axisStyle,
         size: 64,
