@@ -24,8 +24,9 @@ const entries = [
   { entryPoints: ['src/student/train/worker.ts'], outfile: 'trainWorker.js' },
   // The editor's long-lived engine (src/engine/main.ts): database, tokenizer and student, JSON-RPC over stdio.
   { entryPoints: ['src/engine/main.ts'], outfile: 'engine.js' },
-  // Webview pages: plain browser scripts, one per page, loaded under a nonce CSP.
-  ...['panel', 'curation'].map((page) => ({
+  // Webview pages: plain browser scripts, one per page, loaded under a nonce CSP. A page that imports CSS (uPlot's
+  // stylesheet) gets it written beside its script (webview/<page>.css).
+  ...['panel', 'curation', 'dashboard'].map((page) => ({
     entryPoints: [`media/${page}/main.ts`],
     outfile: `webview/${page}.js`,
     platform: 'browser',

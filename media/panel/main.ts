@@ -9,28 +9,10 @@ import type {
   PanelExplanation,
   PanelPaper,
 } from '../../src/extension/webview/panelProtocol';
+import { byId, element } from '../shared/dom';
 
 const vscode = acquireVsCodeApi();
 const post = (message: PageMessage) => vscode.postMessage(message);
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  options: { className?: string; text?: string; title?: string } = {},
-  ...children: Node[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (options.className) node.className = options.className;
-  if (options.text !== undefined) node.textContent = options.text;
-  if (options.title) node.title = options.title;
-  for (const child of children) node.append(child);
-  return node;
-}
-
-function byId(id: string): HTMLElement {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`#${id} missing from the page`);
-  return node;
-}
 
 const MARK_LABELS: Record<string, string> = {
   new_number: 'number not in the abstract',

@@ -22,6 +22,7 @@ import { ApiKeyStore } from './secrets';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { chooseSource, studentModelExists } from './sources';
+import { registerTraining } from './training';
 import { WorkspaceState } from './workspaceState';
 
 /** Where hovers and CodeLenses work: LaTeX and BibTeX files, and arXiv ids in Markdown and plain text. */
@@ -183,6 +184,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
 
+  const training = registerTraining(context, log);
+  // A finished or stopped run may have left the student's first checkpoint: the walkthrough's train step.
+  context.subscriptions.push(training.runs.subscribe({ exit: () => void state.refresh() }));
   const services: Services = {
     context,
     log,
@@ -194,6 +198,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     apiKey,
     curation,
     state,
+    training,
   };
   context.subscriptions.push(
     vscode.languages.registerHoverProvider(

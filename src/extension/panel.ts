@@ -11,7 +11,8 @@ import { EngineError } from './engineClient';
 import { type Explainer, NoExplainer } from './explainer';
 import { readSettings } from './settings';
 import { asLatexComment, type ExplainTarget } from './targets';
-import { PANEL_BODY, webviewHtml } from './webview/html';
+import { PANEL_BODY } from './webview/html';
+import { createPagePanel } from './webview/pagePanel';
 import type { HostMessage, PageMessage, PanelExplanation } from './webview/panelProtocol';
 
 export function explanationNotes(result: ExplainResult): string[] {
@@ -131,38 +132,22 @@ export class ExplanationPanel implements vscode.Disposable {
 
   private ensurePanel(): void {
     if (this.panel) return;
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    const panel = vscode.window.createWebviewPanel(
-      'miniastrolm.explanation',
-      'Explanation',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { enableScripts: true, localResourceRoots: [media, dist] },
-    );
-    panel.iconPath = vscode.Uri.joinPath(media, 'icon.svg');
-    const webview = panel.webview;
-    webview.html = webviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'panel.js')).toString(),
-      styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel', 'panel.css')).toString()],
-      title: 'Explanation',
-      body: PANEL_BODY,
-    });
     this.ready = false;
-    webview.onDidReceiveMessage(
-      (message: PageMessage) => void this.onMessage(message),
-      null,
-      this.disposables,
-    );
-    panel.onDidDispose(
-      () => {
+    this.panel = createPagePanel<PageMessage>(this.extensionUri, {
+      viewType: 'miniastrolm.explanation',
+      title: 'Explanation',
+      column: vscode.ViewColumn.Beside,
+      page: 'panel',
+      styles: ['media/panel/panel.css'],
+      body: PANEL_BODY,
+      icon: 'icon.svg',
+      onMessage: (message) => void this.onMessage(message),
+      onDispose: () => {
         this.panel = undefined;
         this.ready = false;
       },
-      null,
-      this.disposables,
-    );
-    this.panel = panel;
+      disposables: this.disposables,
+    });
   }
 
   private async onMessage(message: PageMessage): Promise<void> {

@@ -7,6 +7,7 @@ import type { EngineClient } from './engineClient';
 import type { Explainer } from './explainer';
 import type { ExplanationPanel } from './panel';
 import type { ApiKeyStore } from './secrets';
+import type { TrainingServices } from './training';
 import type { WorkspaceState } from './workspaceState';
 
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   curation: CurationViewProvider;
   /** What the walkthrough and the views know of the workspace (papers, supervision, a student). */
   state: WorkspaceState;
+  /** Training runs, their task, dashboard, tree of runs and config diagnostics. */
+  training: TrainingServices;
 }
 
 /** A command: built from the services, called with the arguments VS Code passes (hover links pass one). */

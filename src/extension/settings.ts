@@ -74,3 +74,19 @@ export function readSettings(): ExtensionSettings {
 function resolveInWorkspace(setting: string, folder: string | undefined): string {
   return path.isAbsolute(setting) ? setting : path.join(folder ?? '', setting);
 }
+
+export interface TrainingSettings {
+  /** The training config the "Train student" task uses (miniastrolm.trainConfig), absolute. */
+  configFile: string;
+  /** Where the tree of runs looks (miniastrolm.runsFolder), absolute. */
+  runsFolder: string;
+}
+
+export function readTrainingSettings(): TrainingSettings {
+  const config = vscode.workspace.getConfiguration('miniastrolm');
+  const folder = workspaceFolder();
+  return {
+    configFile: resolveInWorkspace(config.get<string>('trainConfig', 'configs/student_train.yaml'), folder),
+    runsFolder: resolveInWorkspace(config.get<string>('runsFolder', '.miniastrolm/runs'), folder),
+  };
+}

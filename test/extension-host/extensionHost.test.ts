@@ -27,6 +27,7 @@ import Database from 'better-sqlite3';
 import * as esbuild from 'esbuild';
 import { chromium, type Frame, type Page } from 'playwright-core';
 import { latexToText } from '../../src/pipeline/latex';
+import { sha256File } from '../../src/student/train/checkpoint';
 import { startArxivServer } from '../helpers/arxivServer';
 import { cliPath, runCli } from '../helpers/cli';
 import { syntheticPapers } from '../helpers/feeds';
@@ -43,6 +44,7 @@ import {
   type SuiteParams,
   type SuiteResult,
 } from './protocol';
+import { startReferenceRun, writeTrainingFixture } from './trainingFixture';
 
 function findChromium(): string | null {
   const fromEnv = process.env['CHROMIUM_PATH'];
@@ -311,6 +313,9 @@ test('the extension in a real VS Code extension host (code-server)', {
   writeFileSync(bib, bibFile(fixtureAbstract));
   const arxivId = '2501.99001';
   writeFileSync(markdownFile, `# Reading list\n\n- arXiv:${arxivId}v2 — to read this week\n`);
+  const training = writeTrainingFixture(workspace);
+  // Trained by the CLI while VS Code starts: the weights the editor's stopped-and-resumed run must end on.
+  const referenceRun = startReferenceRun(workspace, training, path.join(tmp, 'reference-run'));
   const shotsDir = path.join(tmp, 'shots');
   mkdirSync(shotsDir);
   rmSync(artifactsDir, { recursive: true, force: true });
@@ -333,6 +338,7 @@ test('the extension in a real VS Code extension host (code-server)', {
     'miniastrolm.requestDelayMs': 0,
     'miniastrolm.teacher.baseUrl': teacher.baseUrl,
     'miniastrolm.teacher.model': 'teacher-model',
+    'miniastrolm.trainConfig': training.config,
     // TODO(decode merge): remove; the demo student's 256 positions must work with the default length.
     'miniastrolm.generation.maxNewTokens': 100,
   };
@@ -395,6 +401,7 @@ test('the extension in a real VS Code extension host (code-server)', {
     fetch: { query: 'cat:astro-ph.GA', max: 3, papers: 3 },
     apiKey,
     shotsDir,
+    training,
   };
   const paramsFile = path.join(tmp, 'params.json');
   writeFileSync(paramsFile, JSON.stringify(params, null, 2));
@@ -569,6 +576,11 @@ test('the extension in a real VS Code extension host (code-server)', {
       'curation',
       'curation-stats',
       'walkthrough',
+      'dashboard',
+      'dashboard-done',
+      'terminal-stopped',
+      'config-error',
+      'runs-tree',
     ]) {
       const file = path.join(artifactsDir, `${name}.png`);
       assert.ok(existsSync(file), `${name}.png missing`);
@@ -576,6 +588,21 @@ test('the extension in a real VS Code extension host (code-server)', {
       assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
       assert.equal(png.readUInt32BE(16), 1400, 'width');
       assert.ok(png.length > 20_000, `${name}.png is suspiciously small (${png.length} bytes)`);
+    }
+  });
+
+  await t.test('the runs the editor trained end on the weights of an uninterrupted CLI run', async () => {
+    const reference = await referenceRun;
+    assert.equal(reference.code, 0, reference.stderr);
+    const done = JSON.parse(reference.stdout.trim().split('\n').pop()!) as { weightsSha256: string };
+    const final = `checkpoint-${training.maxSteps}`;
+    for (const run of [training.out, training.resumedOut]) {
+      const weights = path.join(workspace, run, final, 'model.safetensors');
+      assert.equal(
+        sha256File(weights),
+        done.weightsSha256,
+        `${run} (stopped and resumed: ${run === training.resumedOut})`,
+      );
     }
   });
 

@@ -31,6 +31,23 @@ export interface SuiteParams {
   /** The key the suite types into "Set API key"; the loopback teacher accepts only it. */
   apiKey: string;
   shotsDir: string;
+  training: TrainingParams;
+}
+
+/** The training fixture: a tiny config (the setting miniastrolm.trainConfig), a task in tasks.json, a bad config. */
+export interface TrainingParams {
+  /** Workspace-relative, like the setting. */
+  config: string;
+  /** The label of the task .vscode/tasks.json declares for `config`. */
+  taskLabel: string;
+  maxSteps: number;
+  /** The config's outputDir (what the tasks.json task writes), and the folder the stopped-and-resumed run uses. */
+  out: string;
+  resumedOut: string;
+  /** A config with an unknown key `badKey` on 0-based line `badKeyLine`. */
+  badConfig: string;
+  badKey: string;
+  badKeyLine: number;
 }
 
 export interface StepResult {

@@ -15,6 +15,16 @@ import { fetchAbstractsCommand } from './fetchAbstracts';
 import { importAbstractsCommand } from './importAbstracts';
 import { showDatabaseStatsCommand } from './showDatabaseStats';
 import { exportDataset, importSample, runTeacher } from './supervise';
+import {
+  deleteRunFolder,
+  explainWithCheckpoint,
+  exportCheckpoint,
+  openTrainingDashboard,
+  refreshRuns,
+  resumeTraining,
+  stopTraining,
+  trainStudent,
+} from './trainingCommands';
 
 export const commandTable: Record<string, CommandFactory> = {
   'miniastrolm.fetchAbstracts': (s) => fetchAbstractsCommand(s.runner),
@@ -34,4 +44,12 @@ export const commandTable: Record<string, CommandFactory> = {
     s.curation.refresh();
     await s.state.refresh();
   },
+  'miniastrolm.trainStudent': trainStudent,
+  'miniastrolm.resumeTraining': resumeTraining,
+  'miniastrolm.openTrainingDashboard': openTrainingDashboard,
+  'miniastrolm.stopTraining': stopTraining,
+  'miniastrolm.runs.explainWith': explainWithCheckpoint,
+  'miniastrolm.runs.export': exportCheckpoint,
+  'miniastrolm.runs.delete': deleteRunFolder,
+  'miniastrolm.runs.refresh': refreshRuns,
 };

@@ -30,12 +30,19 @@ import { DEFAULT_HUB_REPO } from '../model/hub';
 import { ADAPTER_WEIGHTS_FILE, type LoraSettings, loadLoraAdapters, saveLoraAdapters } from '../model/lora';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import type { Gpt2Weights } from '../model/weights';
+import {
+  CHECKPOINT_PREFIX,
+  checkpointDir,
+  DONE_FILE,
+  listCheckpoints,
+  STATE_FILE,
+} from './checkpointFolders';
 import type { OptimizerState, TensorMap } from './state';
 
-export const CHECKPOINT_PREFIX = 'checkpoint-';
-export const DONE_FILE = 'DONE';
+// The folder names and listing live in checkpointFolders.ts; this module stays where callers import them from.
+export * from './checkpointFolders';
+
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
-export const STATE_FILE = 'trainer_state.json';
 const STATE_FORMAT = 1;
 
 export interface LossPoint {
@@ -79,12 +86,6 @@ export interface TrainerState {
 
 export const LOSS_HISTORY_TAIL = 200;
 
-export interface CheckpointInfo {
-  step: number;
-  dir: string;
-  done: boolean;
-}
-
 export interface LoadedCheckpoint {
   dir: string;
   config: Gpt2Config;
@@ -94,31 +95,6 @@ export interface LoadedCheckpoint {
   /** LoRA runs only: the frozen base weights and the adapters' settings. */
   base?: Gpt2Weights;
   lora?: LoraSettings;
-}
-
-const NAME = new RegExp(`^${CHECKPOINT_PREFIX}(\\d+)$`);
-
-export function checkpointDir(outputDir: string, step: number): string {
-  return path.join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
-}
-
-/** Every checkpoint-<step> folder, complete or not, by ascending step. */
-export function listCheckpoints(outputDir: string): CheckpointInfo[] {
-  if (!existsSync(outputDir)) return [];
-  const found: CheckpointInfo[] = [];
-  for (const entry of readdirSync(outputDir, { withFileTypes: true })) {
-    const match = entry.isDirectory() ? NAME.exec(entry.name) : null;
-    if (!match) continue;
-    const dir = path.join(outputDir, entry.name);
-    found.push({ step: Number(match[1]), dir, done: existsSync(path.join(dir, DONE_FILE)) });
-  }
-  return found.sort((a, b) => a.step - b.step);
-}
-
-/** The newest checkpoint with its DONE marker; partial folders are skipped. */
-export function latestCheckpoint(outputDir: string): CheckpointInfo | null {
-  const done = listCheckpoints(outputDir).filter((c) => c.done);
-  return done.at(-1) ?? null;
 }
 
 /** sha256 of a file, read in 8 MiB pieces. */

@@ -122,11 +122,8 @@ export type TrainEvent =
 
 export type TrainEventSink = (event: TrainEvent) => void;
 
-export function rssMb(): number {
-  return Math.round(process.memoryUsage.rss() / 2 ** 20);
-}
-
-function duration(sec: number): string {
+/** A duration for people: 42s, 3m07s, 2h05m ('?' when unknown). */
+export function formatDuration(sec: number): string {
   if (!Number.isFinite(sec)) return '?';
   const s = Math.round(sec);
   if (s < 60) return `${s}s`;
@@ -150,7 +147,7 @@ export function describeTrainEvent(event: TrainEvent): string | null {
       return (
         `step ${event.step}/${event.totalSteps}  loss ${fixed(event.loss)}  lr ${event.lr.toExponential(2)}  ` +
         `${Math.round(event.tokensPerSec)} tok/s  ${Math.round(event.stepMs)} ms/step  eta ` +
-        `${duration(event.etaSec)}  rss ${event.rssMb} MB`
+        `${formatDuration(event.etaSec)}  rss ${event.rssMb} MB`
       );
     case 'eval':
       return `eval at step ${event.step}: loss ${fixed(event.evalLoss)} over ${event.evalTokens} tokens`;
@@ -158,7 +155,7 @@ export function describeTrainEvent(event: TrainEvent): string | null {
       return `checkpoint ${event.path}${event.removed.length > 0 ? ` (removed ${event.removed.length} older)` : ''}`;
     case 'done':
       return event.reason === 'completed'
-        ? `Done: ${event.step} steps in ${duration(event.elapsedSec)}, final loss ${fixed(event.loss)}` +
+        ? `Done: ${event.step} steps in ${formatDuration(event.elapsedSec)}, final loss ${fixed(event.loss)}` +
             `${event.evalLoss === null ? '' : `, eval loss ${fixed(event.evalLoss)}`}; weights in ${event.checkpoint}`
         : `Stopped at step ${event.step}/${event.totalSteps}; saved ${event.checkpoint}. Run the same command ` +
             'with --resume to continue.';

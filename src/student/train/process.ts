@@ -17,8 +17,8 @@ import { Worker } from 'node:worker_threads';
 import { type ErrorKind, MiniAstroError } from '../../core/errors';
 import type { TrainConfig } from '../config/trainConfig';
 import type { DoneEvent, ErrorEvent, TrainEvent } from './events';
-import { rssMb } from './events';
 import { trainingProcessEnv } from './mallocEnv';
+import { rssMb } from './rss';
 import type { TrainRequest } from './runConfig';
 import type { TrainOutcome } from './trainer';
 

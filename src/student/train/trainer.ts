@@ -30,10 +30,11 @@ import {
 } from './checkpoint';
 import { checkDevice } from './device';
 import { maskedLoss } from './evaluate';
-import { type EvalEvent, rssMb, type StopReason, type TrainEventSink } from './events';
+import type { EvalEvent, StopReason, TrainEventSink } from './events';
 import { TrainSessions, trainParamSpecs } from './graphs';
 import { LiveState } from './liveState';
 import { loraNote, loraOf, loraTrainSpecs } from './lora';
+import { rssMb } from './rss';
 import { configHash, trajectoryConfig } from './runConfig';
 import { startingPoint } from './startingPoint';
 import { firstNonFinite, parameterTotal, type TensorMap, weightsOf } from './state';

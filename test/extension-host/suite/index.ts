@@ -16,6 +16,7 @@ import { curationSteps } from './curation';
 import { explainSteps } from './explain';
 import { EXTENSION_ID, SuiteContext, sleep } from './harness';
 import { importSampleStep, ingestSteps } from './ingest';
+import { trainingSteps } from './training';
 
 /** Every command package.json contributes; each feature's file adds its own steps. */ const COMMANDS = [
   'miniastrolm.explainAbstract',
@@ -32,6 +33,14 @@ import { importSampleStep, ingestSteps } from './ingest';
   'miniastrolm.importSample',
   'miniastrolm.refreshCuration',
   'miniastrolm.openWalkthrough',
+  'miniastrolm.trainStudent',
+  'miniastrolm.resumeTraining',
+  'miniastrolm.openTrainingDashboard',
+  'miniastrolm.stopTraining',
+  'miniastrolm.runs.explainWith',
+  'miniastrolm.runs.export',
+  'miniastrolm.runs.delete',
+  'miniastrolm.runs.refresh',
 ];
 
 export async function run(): Promise<void> {
@@ -57,6 +66,7 @@ export async function run(): Promise<void> {
   await explainSteps(s);
   await curationSteps(s);
   await ingestSteps(s);
+  await trainingSteps(s);
 
   s.restore();
   writeFileSync(params.resultFile, `${JSON.stringify(s.result, null, 2)}\n`);
