@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runActivationBench } from './activation.bench';
 import { type BenchResult, runIngestBench } from './ingest.bench';
 import { runLatexBench } from './latex.bench';
 import { relaunchedWithTrainingMalloc } from './relaunch';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     `MiniAstroLM benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`,
   );
   const results: BenchResult[] = [];
+  results.push(...runActivationBench());
   results.push(...runIngestBench());
   results.push(...runLatexBench());
   console.log('');
