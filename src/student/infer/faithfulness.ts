@@ -6,10 +6,13 @@
  * - new_number: a number the abstract does not license (invented data, the worst failure of a small model);
  * - copied: a stretch of at least `copy.ngramSize` words found in order in the abstract (an error when longer
  *   than `copy.maxSharedRun`, the rule's limit; a warning otherwise: the patchwork the n-gram share counts);
- * - repetition: words repeating an earlier stretch of the explanation (a greedy loop).
+ * - repetition: words repeating an earlier stretch of the explanation (a greedy loop);
+ * - new_entity: a name the abstract never mentions (an invented telescope, survey or object; see
+ *   src/pipeline/validate/entities.ts: recognised by spelling, so a warning, not an error).
  *
  * Offsets are UTF-16 code units into the explanation string (what VS Code's positionAt takes), end exclusive.
  */
+import { newEntities } from '../../pipeline/validate/entities';
 import { extractFromPlain, plainMath } from '../../pipeline/validate/numberForms';
 import {
   defaultValidatorConfig,
@@ -20,7 +23,7 @@ import {
 import { type ValidationResult, validateExplanation } from '../../pipeline/validate/validate';
 import { type RepetitionStats, repeatedSpans, repetitionStats } from './repetition';
 
-export type MarkKind = 'new_number' | 'copied' | 'repetition';
+export type MarkKind = 'new_number' | 'copied' | 'repetition' | 'new_entity';
 
 export interface Mark {
   readonly kind: MarkKind;
@@ -39,6 +42,8 @@ export interface FaithfulnessReport {
   readonly validation: ValidationResult;
   /** Distinct numbers not in the abstract, as written. */
   readonly newNumbers: string[];
+  /** Distinct names not in the abstract, as written. */
+  readonly newEntities: string[];
   /** Word-level repetition (see repetition.ts). */
   readonly repetition: RepetitionStats;
 }
@@ -230,6 +235,23 @@ export function faithfulnessMarks(
     );
   }
 
+  const entities = newEntities(abstract, explanation);
+  for (const entity of entities) {
+    const pattern = new RegExp(
+      `(?<![\\p{L}\\p{N}])${entity.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`,
+      'gu',
+    );
+    for (const m of explanation.matchAll(pattern)) {
+      mark(
+        'new_entity',
+        'warning',
+        m.index ?? 0,
+        (m.index ?? 0) + m[0].length,
+        `${entity} is not named in the abstract`,
+      );
+    }
+  }
+
   const tokens = words.map((w) => w.token);
   for (const span of repeatedSpans(tokens, options.repetitionMinSpan ?? 8)) {
     mark(
@@ -245,6 +267,7 @@ export function faithfulnessMarks(
     marks,
     validation,
     newNumbers,
+    newEntities: entities,
     repetition: repetitionStats(tokens, options.repetitionNgram ?? 4),
   };
 }

@@ -5,11 +5,12 @@
  * judge the teacher (validateExplanation, id_match aside: a model echoes no id); new numbers and repetition are
  * the faithfulness marks the editor shows (faithfulnessMarks); the rest are in metrics/.
  */
+
+import { newEntities } from '../../pipeline/validate/entities';
 import { countWords, overlapTokens } from '../../pipeline/validate/text';
 import { type RuleName, ruleNames, type ValidatorConfig } from '../../pipeline/validate/types';
 import { validateExplanation } from '../../pipeline/validate/validate';
 import { faithfulnessMarks } from '../infer';
-import { newEntities } from './metrics/entities';
 import { distinctN } from './metrics/ngrams';
 import { fleschKincaidGrade } from './metrics/readability';
 import { rougeL } from './metrics/rougeL';

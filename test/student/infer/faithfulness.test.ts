@@ -144,3 +144,20 @@ test("words with offsets are exactly the validators' overlap tokens", () => {
     for (const w of words) assert.equal(text.slice(w.start, w.end).toLowerCase(), w.token);
   }
 });
+
+test('names the abstract never mentions are marked where they stand; names it does mention are not', () => {
+  const abstract = 'Using ALMA observations at 1.3 mm, we detect a ring of dust around HD 163296.';
+  const explanation = 'ALMA sees the ring. Later, JWST and the Moscow team confirm it; JWST sees more.';
+  const report = faithfulnessMarks(abstract, explanation);
+  assert.deepEqual(report.newEntities, ['JWST', 'Moscow']);
+  const entityMarks = report.marks.filter((m) => m.kind === 'new_entity');
+  assert.deepEqual(
+    entityMarks.map((m) => [m.text, m.start, m.severity]),
+    [
+      ['JWST', explanation.indexOf('JWST'), 'warning'],
+      ['Moscow', explanation.indexOf('Moscow'), 'warning'],
+      ['JWST', explanation.lastIndexOf('JWST'), 'warning'],
+    ],
+  );
+  for (const m of entityMarks) assert.equal(explanation.slice(m.start, m.end), m.text);
+});

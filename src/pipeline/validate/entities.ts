@@ -5,13 +5,16 @@
  * astronomical names are written anyway:
  * - a word with a capital after its first letter or all capitals (MUSE, JWST, eROSITA, NGC),
  * - a capitalised word that does not start a sentence (Tarantula, Chandra, Moscow),
- * - letters and digits in one word (GW170817, M87, 2MASS).
+ * - letters and digits in one word (GW170817, M87, 2MASS), but not a number glued to its unit (1.4GHz, 10kpc,
+ *   3D: the new_numbers rule reads those numbers).
  * It is new when one of its letter-bearing parts (split at hyphens and the like) is not a word of the abstract
  * or title, compared in lower case. Numbers alone are the new_numbers rule's business, not counted here.
  */
-import { normalizeBreaks, overlapTokens } from '../../../pipeline/validate/text';
+import { normalizeBreaks, overlapTokens } from './text';
 
 const SENTENCE_END = /[.!?:]["')\]]*$/;
+/** A number written against its unit, which is not a name. */
+const NUMBER_WITH_UNIT = /^\d[\d.,]*\p{L}{1,4}$/u;
 
 /** Candidate entity words of `text`, as written (possessive 's dropped), in order, repeats kept. */
 export function entityCandidates(text: string): string[] {
@@ -27,7 +30,7 @@ export function entityCandidates(text: string): string[] {
       const word = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').replace(/['’]s$/u, '');
       const starts = sentenceStart;
       sentenceStart = SENTENCE_END.test(raw);
-      if (!/\p{L}/u.test(word)) continue;
+      if (!/\p{L}/u.test(word) || NUMBER_WITH_UNIT.test(word)) continue;
       const innerCapital = /^.+\p{Lu}/u.test(word);
       const capitalised = /^\p{Lu}/u.test(word);
       const mixed = /\p{L}/u.test(word) && /\p{N}/u.test(word);
