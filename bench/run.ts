@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runActivationBench } from './activation.bench';
+import { runEngineBench } from './engine.bench';
 import { type BenchResult, runIngestBench } from './ingest.bench';
 import { runLatexBench } from './latex.bench';
 import { relaunchedWithTrainingMalloc } from './relaunch';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   );
   const results: BenchResult[] = [];
   results.push(...runActivationBench());
+  results.push(...(await runEngineBench()));
   results.push(...runIngestBench());
   results.push(...runLatexBench());
   console.log('');
