@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runDecodeBench } from './decode.bench';
 import { type BenchResult, runIngestBench } from './ingest.bench';
 import { relaunchedWithTrainingMalloc } from './relaunch';
 import { runSuperviseBench } from './supervise.bench';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const setup = spawnSync('bash', [path.join(__dirname, 'setup-torch.sh')], { stdio: 'inherit' });
   if (setup.status !== 0) console.log('(PyTorch reference not installed; the ratio against it is skipped)');
   results.push(...(await runTrainBench()));
+  console.log('');
+  results.push(...(await runDecodeBench()));
 
   console.log('\nsummary:');
   for (const r of results) {

@@ -1,0 +1,351 @@
+/**
+ * Decode benchmark (issue 16): GPT-2 124M's shape (seeded weights) exported once with every weight format, then in
+ * one run, alternating round by round on the same export folder, this project's decoder (float32, int8, int4) and
+ * transformers.js (fp32, q8, q4), each in its own process: a 299-token prompt, 200 new tokens greedily, time to
+ * the first token, tokens/s after it, peak RSS, and the weight bytes a token reads (implied GB/s). The machine's
+ * read bandwidth is measured in the same run (readBandwidth.ts), before and after. Greedy agreement of int8/int4
+ * with float32 is measured on a small model trained here with the real trainer (real teacher explanations from
+ * ../shared/realdata when present). The machine is shared: every figure is reported over the rounds (median,
+ * min–max) and the ratios per alternated pair, and a goal counts as met on the median only.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { trainConfigFrom } from '../src/student/config/trainConfig';
+import { PromptFormat, promptTemplate } from '../src/student/data/template';
+import { cpuThreads } from '../src/student/graph/threads';
+import { greedyAgreement } from '../src/student/infer/agreement';
+import { exportForInference, MANIFEST_FILE, readManifest } from '../src/student/infer/export';
+import { graphWeightsFrom, type WeightFormat } from '../src/student/infer/graphWeights';
+import { kvModelFromWeights } from '../src/student/infer/open';
+import {
+  expectedShapes,
+  type Gpt2Config,
+  type Gpt2Weights,
+  gpt2Small,
+  initGpt2Weights,
+  loadGpt2Folder,
+} from '../src/student/model';
+import { defaultTokenizer, EOS_ID } from '../src/student/tokenizer';
+import { applyOverrides } from '../src/student/train/runConfig';
+import { runTraining } from '../src/student/train/trainer';
+import type { DecodeReply, DecodeRequest } from './decodeWorker';
+import type { BenchResult } from './ingest.bench';
+import { readBandwidthGBs } from './readBandwidth';
+
+const PROMPT_TOKENS = 299;
+const NEW_TOKENS = 200;
+
+interface Variant {
+  readonly name: string;
+  readonly engine: 'ours' | 'tjs';
+  /** Our WeightFormat, or transformers.js's dtype. */
+  readonly format: string;
+  readonly weights: WeightFormat;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: 'ours float32', engine: 'ours', format: 'float32', weights: 'float32' },
+  { name: 'transformers.js fp32', engine: 'tjs', format: 'fp32', weights: 'float32' },
+  { name: 'ours int8', engine: 'ours', format: 'int8', weights: 'int8' },
+  { name: 'transformers.js q8', engine: 'tjs', format: 'q8', weights: 'int8' },
+  { name: 'ours int4', engine: 'ours', format: 'int4', weights: 'int4' },
+  { name: 'transformers.js q4', engine: 'tjs', format: 'q4', weights: 'int4' },
+];
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const spread = (xs: readonly number[], digits = 1) =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+
+/** The 124M export, made once per machine (seeded weights: the same bytes every time). */
+async function benchExport(log: (line: string) => void): Promise<{ dir: string; weights: Gpt2Weights }> {
+  const dir = path.join(os.tmpdir(), 'miniastrolm-bench-decode', 'gpt2-124m-seed1');
+  const weights = initGpt2Weights(gpt2Small, { seed: 1 });
+  const ready =
+    existsSync(path.join(dir, MANIFEST_FILE)) &&
+    (() => {
+      try {
+        return readManifest(dir).model.files.int4 !== undefined;
+      } catch {
+        return false;
+      }
+    })();
+  if (!ready) {
+    log(`  exporting GPT-2 124M (seed 1) with float32, int8 and int4 files to ${dir} ...`);
+    await exportForInference({ config: gpt2Small, weights }, dir, { weights: 'int4', force: true });
+  }
+  return { dir, weights };
+}
+
+/**
+ * Bytes one decode step reads: every weight matrix in its stored form (the tied head reads the whole token
+ * table; the position table one row), plus the KV cache at the mean position of the generated tokens.
+ */
+function bytesPerToken(config: Gpt2Config, weights: Gpt2Weights, format: WeightFormat): number {
+  const g = graphWeightsFrom(config, weights, format);
+  let bytes = 0;
+  for (const [name, shape] of expectedShapes(config)) {
+    const q = g.quantized(name);
+    if (q) bytes += q.data.byteLength + q.scales.byteLength;
+    else if (name === 'wpe.weight') bytes += config.nEmbd * 4;
+    else bytes += shape.reduce((a, b) => a * b, 4);
+  }
+  const meanPosition = PROMPT_TOKENS + NEW_TOKENS / 2;
+  return bytes + 2 * config.nLayer * meanPosition * config.nEmbd * 4;
+}
+
+class Child {
+  private constructor(
+    readonly process: ChildProcess,
+    readonly loadMs: number,
+  ) {}
+
+  static async start(variant: Variant, folder: string): Promise<Child> {
+    const child = fork(path.join(__dirname, 'decodeWorker.ts'), [variant.engine, folder, variant.format], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const ready = await Child.reply<{ loadMs: number }>(child);
+    return new Child(child, ready.loadMs);
+  }
+
+  private static reply<T>(child: ChildProcess): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`decode worker exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (m) => {
+        child.off('exit', onExit);
+        const message = m as T & { error?: string };
+        if (message.error) reject(new Error(message.error));
+        else resolve(message);
+      });
+    });
+  }
+
+  async run(request: DecodeRequest): Promise<DecodeReply> {
+    const reply = Child.reply<DecodeReply>(this.process);
+    this.process.send(request);
+    return reply;
+  }
+
+  stop(): void {
+    this.process.send('exit');
+  }
+}
+
+/** Rows of real teacher explanations as curated JSONL (train) and held-out abstracts, or the test fixtures. */
+function agreementData(root: string): { trainFile: string; abstracts: string[] } {
+  const real = path.resolve(
+    __dirname,
+    '..',
+    '..',
+    'shared',
+    'realdata',
+    'miniastrogpt',
+    'teacher_v1_train.jsonl',
+  );
+  if (!existsSync(real)) {
+    const fixtures = path.join(__dirname, '..', 'test', 'student', 'train', 'fixtures', 'train.jsonl');
+    const rows = readFileSync(fixtures, 'utf8').trim().split('\n');
+    return {
+      trainFile: fixtures,
+      abstracts: rows.map((r) => (JSON.parse(r) as { abstract: string }).abstract),
+    };
+  }
+  const rows = readFileSync(real, 'utf8')
+    .trim()
+    .split('\n')
+    .map(
+      (line) =>
+        JSON.parse(line) as { id: string; title: string; input: string; output: { explanation: string } },
+    );
+  const curated = rows.slice(0, 400).map((r) => ({
+    id: r.id,
+    title: r.title,
+    abstract: r.input,
+    target_explanation: r.output.explanation,
+    accepted: true,
+  }));
+  const trainFile = path.join(root, 'train.jsonl');
+  writeFileSync(trainFile, `${curated.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  return { trainFile, abstracts: rows.slice(400, 420).map((r) => r.input) };
+}
+
+/** int8 and int4 greedy agreement with float32 on a small GPT-2 trained here (4 layers, 128 wide). */
+async function trainedAgreement(log: (line: string) => void): Promise<Record<'int8' | 'int4', number>> {
+  const root = path.join(os.tmpdir(), 'miniastrolm-bench-decode', 'trained');
+  mkdirSync(root, { recursive: true });
+  const { trainFile, abstracts } = agreementData(root);
+  const steps = Number(process.env['MINIASTROLM_BENCH_DECODE_TRAIN_STEPS'] ?? 200);
+  const config = trainConfigFrom({
+    model: {
+      init: 'scratch',
+      config: { nLayer: 4, nHead: 4, nEmbd: 128, nPositions: 256, vocabSize: 50257 },
+    },
+    data: { trainFile, evalFile: null, maxSeqLen: 256, truncation: { minAbstractTokens: 32 } },
+    optimizer: { lr: 2e-3, weightDecay: 0.01 },
+    schedule: { warmupSteps: 10, minLrRatio: 0.1 },
+    batchSize: 4,
+    gradAccumSteps: 1,
+    maxSteps: steps,
+    seed: 7,
+    evalEvery: 0,
+    checkpointEvery: steps,
+    keepCheckpoints: 1,
+    outputDir: path.join(root, `run-${steps}`),
+    device: 'cpu',
+  });
+  const outcome = await runTraining(applyOverrides(config), { sink: () => {} });
+  const { config: model, weights } = loadGpt2Folder(outcome.checkpoint);
+  log(
+    `  agreement model: 4 layers × 128, trained ${outcome.step} steps here, final loss ${outcome.loss?.toFixed(3)}`,
+  );
+  const format = new PromptFormat(defaultTokenizer(), promptTemplate('abstract-explanation-v1'));
+  const prompts = abstracts.map(
+    (a) => format.promptIds(a, { maxTokens: 256 - 64, minAbstractTokens: 16 }).ids,
+  );
+  const reference = await kvModelFromWeights(model, weights);
+  const rates = { int8: 0, int4: 0 };
+  for (const quantised of ['int8', 'int4'] as const) {
+    const candidate = await kvModelFromWeights(model, weights, { weights: quantised });
+    const r = await greedyAgreement(reference, candidate, prompts, { maxNewTokens: 64, eosId: EOS_ID });
+    rates[quantised] = r.rate;
+    log(
+      `  ${quantised}: ${r.agreeing}/${r.positions} greedy tokens equal float32's (${(100 * r.rate).toFixed(1)}%), ` +
+        `identical free-running texts ${r.identicalPrefix.filter((n, i) => n === r.generated[i]).length}/${prompts.length}`,
+    );
+    await candidate.release();
+  }
+  await reference.release();
+  return rates;
+}
+
+export async function runDecodeBench(log: (line: string) => void = console.log): Promise<BenchResult[]> {
+  const rounds = Number(process.env['MINIASTROLM_BENCH_DECODE_ROUNDS'] ?? 3);
+  const threads = cpuThreads();
+  log(
+    `decode: GPT-2 124M shape, ${PROMPT_TOKENS}-token prompt, ${NEW_TOKENS} new tokens, ${rounds} alternated rounds, ${threads} threads`,
+  );
+  const bandwidthBefore = await readBandwidthGBs(threads);
+  log(`  read bandwidth (${threads} threads, WebAssembly SIMD): ${bandwidthBefore.toFixed(1)} GB/s`);
+  const { dir, weights } = await benchExport(log);
+  const prompt = Array.from({ length: PROMPT_TOKENS }, (_, i) => (i * 7919 + 13) % gpt2Small.vocabSize);
+
+  const children: Child[] = [];
+  for (const v of VARIANTS) {
+    const child = await Child.start(v, dir);
+    children.push(child);
+    log(`  ${v.name.padEnd(22)} loaded in ${(child.loadMs / 1000).toFixed(1)} s`);
+  }
+  const replies: DecodeReply[][] = VARIANTS.map(() => []);
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < VARIANTS.length; i++)
+        replies[i]!.push(await children[i]!.run({ prompt, newTokens: NEW_TOKENS }));
+    }
+  } finally {
+    for (const c of children) c.stop();
+  }
+  const bandwidthAfter = await readBandwidthGBs(threads);
+  const bandwidth = Math.max(bandwidthBefore, bandwidthAfter);
+  log(
+    `  read bandwidth after: ${bandwidthAfter.toFixed(1)} GB/s (the higher, ${bandwidth.toFixed(1)}, bounds the rates)`,
+  );
+
+  const rate = (i: number) => replies[i]!.map((r) => r.tokensPerS);
+  log('');
+  log(
+    `  ${'decoder'.padEnd(22)} ${'tokens/s'.padEnd(20)} ${'first token ms'.padEnd(20)} ${'peak RSS MiB'.padEnd(13)} ${'MB/token'.padEnd(9)} GB/s   of bound`,
+  );
+  VARIANTS.forEach((v, i) => {
+    const mb = bytesPerToken(gpt2Small, weights, v.weights) / 1e6;
+    const tps = median(rate(i));
+    log(
+      `  ${v.name.padEnd(22)} ${spread(rate(i)).padEnd(20)} ${spread(
+        replies[i]!.map((r) => r.ttftMs),
+        0,
+      ).padEnd(20)} ` +
+        `${Math.max(...replies[i]!.map((r) => r.peakRssMiB))
+          .toFixed(0)
+          .padEnd(13)} ${mb.toFixed(0).padEnd(9)} ` +
+        `${((tps * mb) / 1000).toFixed(1).padEnd(6)} ${((100 * tps * mb) / 1000 / bandwidth).toFixed(0)}%`,
+    );
+  });
+  const ratios = (a: number, b: number) => rate(a).map((x, r) => x / rate(b)[r]!);
+  const sameTokens = VARIANTS.map((v, i) =>
+    v.engine === 'tjs' ? replies[i]![0]!.tokens.join() === replies[i - 1]![0]!.tokens.join() : true,
+  );
+  log(
+    `  greedy tokens, ours = transformers.js on the same file: fp32 ${sameTokens[1]}, q8 ${sameTokens[3]}, q4 ${sameTokens[5]}`,
+  );
+  const fp32Bound = bandwidth / (bytesPerToken(gpt2Small, weights, 'float32') / 1e9);
+  const boundShare = rate(0).map((x) => x / fp32Bound);
+  const int8Speedup = ratios(2, 0);
+  const vsTjsFp32 = ratios(0, 1);
+  const vsTjsInt8 = ratios(2, 3);
+  log(
+    `  per alternated pair: ours int8 / ours float32 ${spread(int8Speedup, 2)}; ours / transformers.js fp32 ${spread(vsTjsFp32, 2)}, q8 ${spread(vsTjsInt8, 2)}, q4 ${spread(ratios(4, 5), 2)}`,
+  );
+
+  const agreement = await trainedAgreement(log);
+  const results: BenchResult[] = [
+    {
+      name: 'decode.float32_share_of_bandwidth_bound',
+      value: median(boundShare),
+      unit: 'ratio',
+      goal: '>= 0.80',
+      ok: median(boundShare) >= 0.8,
+    },
+    {
+      name: 'decode.int8_speedup_over_float32',
+      value: median(int8Speedup),
+      unit: 'x',
+      goal: '>= 2.5',
+      ok: median(int8Speedup) >= 2.5,
+    },
+    {
+      name: 'decode.int8_greedy_agreement',
+      value: agreement.int8,
+      unit: 'ratio',
+      goal: '>= 0.95',
+      ok: agreement.int8 >= 0.95,
+    },
+    { name: 'decode.int4_greedy_agreement', value: agreement.int4, unit: 'ratio', goal: 'report', ok: true },
+    {
+      name: 'decode.float32_vs_transformersjs_fp32',
+      value: median(vsTjsFp32),
+      unit: 'x',
+      goal: '>= 1.5',
+      ok: median(vsTjsFp32) >= 1.5,
+    },
+    {
+      name: 'decode.int8_vs_transformersjs_q8',
+      value: median(vsTjsInt8),
+      unit: 'x',
+      goal: '>= 3',
+      ok: median(vsTjsInt8) >= 3,
+    },
+  ];
+  for (const i of [0, 2, 4]) {
+    const ttft = median(replies[i]!.map((r) => r.ttftMs)) / 1000;
+    results.push({
+      name: `decode.${VARIANTS[i]!.format}_first_token_s`,
+      value: ttft,
+      unit: 's',
+      goal: '<= 0.5',
+      ok: ttft <= 0.5,
+    });
+    results.push({
+      name: `decode.${VARIANTS[i]!.format}_tokens_per_s`,
+      value: median(rate(i)),
+      unit: 'tokens/s',
+      goal: 'report',
+      ok: true,
+    });
+  }
+  return results;
+}
