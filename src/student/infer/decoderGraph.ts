@@ -27,24 +27,11 @@ const MASKED = -1e30;
 
 export const DECODER_OPSETS = { '': 17, [MS_DOMAIN]: 1 } as const;
 
-export interface DecoderGraphOptions {
-  /** MatMulNBits' accuracy level (layerEmitter.ts). */
-  readonly accuracyLevel?: number;
-  /** A float32 head as MatMul on a transposed token table (layerEmitter.ts). Default true. */
-  readonly transposedTable?: boolean;
-}
-
-export function decoderGraph(
-  config: Gpt2Config,
-  weights: GraphWeights,
-  options: DecoderGraphOptions | number = {},
-): OnnxBuilder {
-  const o = typeof options === 'number' ? { accuracyLevel: options } : options;
+export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracyLevel?: number): OnnxBuilder {
   const b = new OnnxBuilder('miniastrolm_decoder');
   const e = new LayerEmitter(b, config, weights, {
     fused: true,
-    transposedTable: o.transposedTable ?? true,
-    ...(o.accuracyLevel !== undefined ? { accuracyLevel: o.accuracyLevel } : {}),
+    ...(accuracyLevel !== undefined ? { accuracyLevel } : {}),
   });
   const H = config.nHead;
   const C = config.nEmbd;

@@ -21,16 +21,7 @@ export interface EmitterOptions {
   /** com.microsoft kernels (SkipLayerNormalization, FastGelu) instead of their plain-ONNX compositions. */
   readonly fused: boolean;
   readonly accuracyLevel?: number;
-  /**
-   * Keep a float32 token table transposed, [C, V]: the tied head is then a MatMul, which reads its weights twice
-   * as fast as Gemm's transposed-B path for one row, and the embedding gathers columns. Only for graphs built in
-   * memory (the exported file keeps HF's wte.weight).
-   */
-  readonly transposedTable?: boolean;
 }
-
-/** The transposed float32 token table's initializer name. */
-const WTE_T = 'wte.weight.T';
 
 export class LayerEmitter {
   private readonly added = new Set<string>();
@@ -90,27 +81,9 @@ export class LayerEmitter {
     return withBias ? this.b.op('Add', [y, bias], {}, { name: `${prefix}/Add` }) : y;
   }
 
-  /** The token table as [C, V] (added on first use). */
-  private transposedTable(): string {
-    if (!this.added.has(WTE_T)) {
-      const t = this.weights.tensor('wte.weight');
-      const [V, C] = t.shape as [number, number];
-      const out = new Float32Array(V * C);
-      for (let v = 0; v < V; v++) for (let c = 0; c < C; c++) out[c * V + v] = t.data[v * C + c]!;
-      this.b.initializer(WTE_T, 'float32', [C, V], out);
-      this.added.add(WTE_T);
-    }
-    return WTE_T;
-  }
-
   /** Rows of the token table for `ids` (any shape) → [...ids, C]. */
   embedTokens(ids: string): string {
     const m = this.weights.quantized('wte.weight');
-    if (!m && this.options.transposedTable) {
-      // Columns of [C, V] → [C, S] → [S, C] (ids are 1-D in the decoder graph).
-      const columns = this.b.op('Gather', [this.transposedTable(), ids], { axis: 1 }, { name: 'embed/wte' });
-      return this.b.op('Transpose', [columns], { perm: [1, 0] });
-    }
     if (!m) return this.b.op('Gather', [this.f32('wte.weight'), ids], {}, { name: 'embed/wte' });
     // 8-bit rows: gather the bytes and scales of the few rows needed, then (q - 128) · scale per block.
     const [q, s] = this.quant('wte.weight');
