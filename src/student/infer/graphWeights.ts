@@ -10,7 +10,7 @@
  * Initializer names: HF's (`h.0.attn.c_attn.weight`), with `.q` and `.scales` appended for quantised matrices.
  */
 import { ModelProto } from '../graph/onnxSchema';
-import type { Gpt2Config, Gpt2Weights, Tensor } from '../model';
+import type { Gpt2Config, Gpt2Weights } from '../model';
 import { blockSizeFor, type QuantBits, type QuantizedMatrix, quantizeBlocks } from './quantize';
 
 export type WeightFormat = 'float32' | 'int8' | 'int4';
@@ -26,8 +26,11 @@ export interface GraphWeights {
   readonly format: WeightFormat;
   /** Block size of the quantised matrices (undefined for float32). */
   readonly blockSize: number | undefined;
-  /** A float32 tensor (LayerNorm, bias, position table; every weight in 'float32'). */
-  tensor(name: string): Tensor;
+  /**
+   * A float32 tensor (LayerNorm, bias, position table; every weight in 'float32') as its shape and its bytes in
+   * any view (read out of a file they are not copied, so they need not be 4-byte aligned).
+   */
+  float32(name: string): { readonly shape: readonly number[]; readonly data: ArrayBufferView };
   /** The quantised form of a matrix, or undefined when it is float32. */
   quantized(name: string): QuantizedMatrix | undefined;
 }
@@ -81,7 +84,7 @@ export function graphWeightsFrom(
   return {
     format,
     blockSize,
-    tensor(name) {
+    float32(name) {
       const t = weights.get(name);
       if (!t) throw new Error(`graph weights: no tensor ${name}`);
       return t;
@@ -99,9 +102,20 @@ interface TensorMsg {
 
 const num = (d: number | { toNumber(): number }) => (typeof d === 'number' ? d : d.toNumber());
 
+/** [n, k] of a quantised matrix (outputs, inputs): the tied head's are [V, C], a Conv1D weight's its [out, in]. */
+function matrixShape(config: Gpt2Config, name: string): { n: number; k: number } {
+  const C = config.nEmbd;
+  if (name === 'wte.weight') return { n: config.vocabSize, k: C };
+  if (name.endsWith('attn.c_attn.weight')) return { n: 3 * C, k: C };
+  if (name.endsWith('mlp.c_fc.weight')) return { n: 4 * C, k: C };
+  if (name.endsWith('mlp.c_proj.weight')) return { n: C, k: 4 * C };
+  return { n: C, k: C };
+}
+
 /**
  * The weights inside an ONNX file this project exported (hfGraph.ts), read back by initializer name, so the
- * decoder runs the very bytes the file holds. Throws a plain Error naming what is missing or malformed.
+ * decoder runs the very bytes the file holds — views into `bytes`, not copies (only the small scale tables are
+ * copied, to be float32-aligned). Throws a plain Error naming what is missing or malformed.
  */
 export function graphWeightsFromOnnx(
   bytes: Uint8Array,
@@ -111,51 +125,40 @@ export function graphWeightsFromOnnx(
   const model = ModelProto.decode(bytes) as unknown as { graph?: { initializer?: TensorMsg[] } };
   const byName = new Map<string, TensorMsg>();
   for (const t of model.graph?.initializer ?? []) byName.set(t.name, t);
-  const get = (name: string, dataType: number, size: number): Uint8Array => {
+  const get = (name: string, dataType: number, size?: number): TensorMsg => {
     const t = byName.get(name);
     if (!t) throw new Error(`the model has no initializer ${name}`);
-    if (t.dataType !== dataType || t.rawData.byteLength !== size) {
+    if (t.dataType !== dataType || (size !== undefined && t.rawData.byteLength !== size)) {
       throw new Error(
         `initializer ${name} has type ${t.dataType} and ${t.rawData.byteLength} bytes, not ${size}`,
       );
     }
-    // rawData views the file buffer at any offset: copy so float32 views are aligned.
-    return new Uint8Array(t.rawData);
+    return t;
   };
   const blockSize = checkFormat(config, format);
-  const tensor = (name: string, shape: readonly number[]): Tensor => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const raw = get(name, 1, n * 4);
-    return { shape, data: new Float32Array(raw.buffer, raw.byteOffset, n) };
-  };
   const cache = new Map<string, QuantizedMatrix>();
-  const shapes = new Map<string, readonly number[]>();
-  for (const t of model.graph?.initializer ?? []) shapes.set(t.name, t.dims.map(num));
   return {
     format,
     blockSize,
-    tensor(name) {
-      const shape = shapes.get(name);
-      if (!shape) throw new Error(`the model has no initializer ${name}`);
-      return tensor(name, shape);
+    float32(name) {
+      const t = get(name, 1);
+      const shape = t.dims.map(num);
+      if (t.rawData.byteLength !== shape.reduce((a, b) => a * b, 4)) {
+        throw new Error(
+          `initializer ${name} holds ${t.rawData.byteLength} bytes for shape [${shape.join(', ')}]`,
+        );
+      }
+      return { shape, data: t.rawData };
     },
     quantized(name) {
       const bits = bitsOf(format, name);
       if (bits === undefined || blockSize === undefined) return undefined;
       const known = cache.get(name);
       if (known) return known;
-      const isWte = name === 'wte.weight';
-      const n = isWte
-        ? config.vocabSize
-        : name.endsWith('c_attn.weight')
-          ? 3 * config.nEmbd
-          : name.endsWith('c_fc.weight')
-            ? 4 * config.nEmbd
-            : config.nEmbd;
-      const k = name.endsWith('mlp.c_proj.weight') ? 4 * config.nEmbd : config.nEmbd;
+      const { n, k } = matrixShape(config, name);
       const blocks = k / blockSize;
-      const data = get(`${name}${QUANT_SUFFIX}`, 2, n * blocks * ((blockSize * bits) / 8));
-      const raw = get(`${name}${SCALES_SUFFIX}`, 1, n * blocks * 4);
+      const data = get(`${name}${QUANT_SUFFIX}`, 2, n * blocks * ((blockSize * bits) / 8)).rawData;
+      const raw = new Uint8Array(get(`${name}${SCALES_SUFFIX}`, 1, n * blocks * 4).rawData);
       const m: QuantizedMatrix = {
         bits,
         blockSize,

@@ -36,7 +36,7 @@ export class LayerEmitter {
   /** The float32 initializer `name` (added on first use). */
   f32(name: string): string {
     if (!this.added.has(name)) {
-      const t = this.weights.tensor(name);
+      const t = this.weights.float32(name);
       this.b.initializer(name, 'float32', t.shape, t.data);
       this.added.add(name);
     }

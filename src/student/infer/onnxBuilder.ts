@@ -24,7 +24,16 @@ interface TensorMsg {
   name: string;
   dims: number[];
   dataType: number;
-  rawData: Uint8Array;
+  rawData?: Uint8Array;
+  externalData?: { key: string; value: string }[];
+  dataLocation?: number;
+}
+
+/** Model bytes whose large initializers stay outside them, for onnxruntime-node's `externalData` option. */
+export interface ModelWithExternalData {
+  readonly bytes: Uint8Array;
+  /** One entry per large initializer: a name the model refers to, and a view of the caller's data (no copy). */
+  readonly externalData: { path: string; data: Uint8Array }[];
 }
 
 function bytesOf(data: ArrayBufferView): Uint8Array {
@@ -167,6 +176,41 @@ export class OnnxBuilder {
 
   /** ModelProto bytes. `opsets` maps each domain used to its version ('' is the default domain). */
   toBytes(opsets: Readonly<Record<string, number>>, docString = ''): Uint8Array {
+    return this.encode(opsets, docString, this.initializers);
+  }
+
+  /**
+   * The model with every initializer of at least `minBytes` left out of its bytes and handed over as external
+   * data instead: encoding (and onnxruntime's parsing) then never copies the weights through a protobuf buffer —
+   * for a 124M-parameter model, seconds and half a gigabyte less at load. Only for sessions created in memory.
+   */
+  toExternal(opsets: Readonly<Record<string, number>>, minBytes = 4096): ModelWithExternalData {
+    const externalData: { path: string; data: Uint8Array }[] = [];
+    const initializers = this.initializers.map((t) => {
+      if (!t.rawData || t.rawData.byteLength < minBytes) return t;
+      const path = `w${externalData.length}.bin`;
+      externalData.push({ path, data: t.rawData });
+      const entry = (key: string, value: string) => ({ key, value });
+      return {
+        name: t.name,
+        dims: t.dims,
+        dataType: t.dataType,
+        dataLocation: 1,
+        externalData: [
+          entry('location', path),
+          entry('offset', '0'),
+          entry('length', String(t.rawData.byteLength)),
+        ],
+      };
+    });
+    return { bytes: this.encode(opsets, '', initializers), externalData };
+  }
+
+  private encode(
+    opsets: Readonly<Record<string, number>>,
+    docString: string,
+    initializer: TensorMsg[],
+  ): Uint8Array {
     const model = {
       // IR version 8 (ONNX 1.13): every onnxruntime since 1.14 reads it.
       irVersion: 8,
@@ -177,7 +221,7 @@ export class OnnxBuilder {
       graph: {
         name: this.graphName,
         node: this.nodes,
-        initializer: this.initializers,
+        initializer,
         input: this.inputs,
         output: this.outputs,
       },

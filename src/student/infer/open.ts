@@ -73,8 +73,11 @@ async function decoderSession(
   weights: GraphWeights,
   options: OpenOptions,
 ): Promise<ort.InferenceSession> {
-  const bytes = decoderGraph(config, weights, options.accuracyLevel).toBytes(DECODER_OPSETS);
-  return ort.InferenceSession.create(bytes, sessionOptions(options));
+  const model = decoderGraph(config, weights, options.accuracyLevel).toExternal(DECODER_OPSETS);
+  return ort.InferenceSession.create(model.bytes, {
+    ...sessionOptions(options),
+    externalData: model.externalData,
+  });
 }
 
 function readExportConfig(dir: string): Gpt2Config {
