@@ -1,7 +1,7 @@
 /**
  * Design goal: weights that stay small while the model runs. A matrix is quantised in blocks of `blockSize`
  * values along its input dimension (K), each block with its own float32 scale, symmetric round-to-nearest:
- * q = round(w / s), s = max|w| / qmax (127 for 8 bits, 7 for 4). The bytes are laid out exactly as onnxruntime's
+ * q = round(w / s) (half away from zero), s = max|w| / qmax (127 for 8 bits, 7 for 4). The bytes are laid out exactly as onnxruntime's
  * com.microsoft MatMulNBits reads them — [N, K / blockSize, blockSize · bits / 8], no zero-point tensor, so the
  * default zero point 2^(bits-1) applies (stored byte = q + 128, or two nibbles q + 8, low nibble first) — and
  * the kernel multiplies by them without ever widening the matrix to float32. One function makes these bytes for
@@ -43,53 +43,61 @@ export function quantizeBlocks(
   if (k % blockSize !== 0) throw new RangeError(`quantizeBlocks: k ${k} is not a multiple of ${blockSize}`);
   if (w.length !== k * n) throw new RangeError(`quantizeBlocks: ${w.length} values for ${k} × ${n}`);
   const blocks = k / blockSize;
-  const blob = (blockSize * bits) / 8;
   const qmax = bits === 8 ? 127 : 7;
-  const zero = 1 << (bits - 1);
-  const data = new Uint8Array(n * blocks * blob);
   const scales = new Float32Array(n * blocks);
-  const setScale = (r: number, b: number, maxAbs: number) => {
-    // fround: the kernel multiplies by this float32, so q is chosen against it.
-    const scale = maxAbs > 0 ? Math.fround(maxAbs / qmax) : 1;
-    scales[r * blocks + b] = scale;
-    return scale;
+  // Codes q in [-qmax, qmax], [n, k] (output-major, as MatMulNBits stores them), then packed into bytes.
+  const codes = new Int8Array(n * k);
+  // Round half away from zero by hand: |value / scale| ≤ qmax (+ a rounding hair), and Math.round is 3x slower.
+  const code = (value: number, scale: number) => {
+    const x = value / scale;
+    const q = (x + (x >= 0 ? 0.5 : -0.5)) | 0;
+    return q > qmax ? qmax : q < -qmax ? -qmax : q;
   };
-  const put = (r: number, b: number, j: number, value: number, scale: number) => {
-    const q = Math.max(-qmax, Math.min(qmax, Math.round(value / scale))) + zero;
-    if (bits === 8) data[(r * blocks + b) * blob + j] = q;
-    else if ((j & 1) === 0) data[(r * blocks + b) * blob + (j >> 1)] = q;
-    else data[(r * blocks + b) * blob + (j >> 1)]! |= q << 4;
-  };
+  // fround: the kernel multiplies by this float32, so q is chosen against it.
+  const scaleOf = (maxAbs: number) => (maxAbs > 0 ? Math.fround(maxAbs / qmax) : 1);
   if (layout === 'nk') {
     // Rows are contiguous: one block at a time.
-    for (let r = 0; r < n; r++) {
-      for (let b = 0; b < blocks; b++) {
-        const first = r * k + b * blockSize;
+    for (let at = 0; at < n * k; at += blockSize) {
+      let maxAbs = 0;
+      for (let j = at; j < at + blockSize; j++) {
+        const a = Math.abs(w[j]!);
+        if (a > maxAbs) maxAbs = a;
+      }
+      const scale = scaleOf(maxAbs);
+      scales[at / blockSize] = scale;
+      for (let j = at; j < at + blockSize; j++) codes[j] = code(w[j]!, scale);
+    }
+  } else {
+    // [k, n]: one block of input rows at a time (blockSize · n values, contiguous, small enough to stay in the
+    // cache while each output's column of it is read), so neither reads nor writes jump around the matrix.
+    for (let b = 0; b < blocks; b++) {
+      const first = b * blockSize * n;
+      for (let r = 0; r < n; r++) {
         let maxAbs = 0;
-        for (let j = 0; j < blockSize; j++) maxAbs = Math.max(maxAbs, Math.abs(w[first + j]!));
-        const scale = setScale(r, b, maxAbs);
-        for (let j = 0; j < blockSize; j++) put(r, b, j, w[first + j]!, scale);
+        for (let j = 0, at = first + r; j < blockSize; j++, at += n) {
+          const a = Math.abs(w[at]!);
+          if (a > maxAbs) maxAbs = a;
+        }
+        const scale = scaleOf(maxAbs);
+        scales[r * blocks + b] = scale;
+        const out = r * k + b * blockSize;
+        for (let j = 0, at = first + r; j < blockSize; j++, at += n) codes[out + j] = code(w[at]!, scale);
       }
     }
-    return { bits, blockSize, n, k, data, scales };
   }
-  // [k, n]: walked input row by input row so every read is sequential (down the columns would miss the cache
-  // on every element), with the running maxima of one block of rows kept for all n outputs.
-  const maxAbs = new Float32Array(n);
-  const rowScales = new Float32Array(n);
-  for (let b = 0; b < blocks; b++) {
-    maxAbs.fill(0);
-    for (let j = 0; j < blockSize; j++) {
-      const row = (b * blockSize + j) * n;
-      for (let r = 0; r < n; r++) maxAbs[r] = Math.max(maxAbs[r]!, Math.abs(w[row + r]!));
-    }
-    for (let r = 0; r < n; r++) rowScales[r] = setScale(r, b, maxAbs[r]!);
-    for (let j = 0; j < blockSize; j++) {
-      const row = (b * blockSize + j) * n;
-      for (let r = 0; r < n; r++) put(r, b, j, w[row + r]!, rowScales[r]!);
-    }
+  return { bits, blockSize, n, k, data: packCodes(codes, bits), scales };
+}
+
+/** Codes as MatMulNBits' bytes: q + 128 per byte, or two nibbles q + 8, the first element in the low one. */
+function packCodes(codes: Int8Array, bits: QuantBits): Uint8Array {
+  if (bits === 8) {
+    const data = new Uint8Array(codes.length);
+    for (let i = 0; i < codes.length; i++) data[i] = codes[i]! + 128;
+    return data;
   }
-  return { bits, blockSize, n, k, data, scales };
+  const data = new Uint8Array(codes.length / 2);
+  for (let i = 0; i < data.length; i++) data[i] = (codes[2 * i]! + 8) | ((codes[2 * i + 1]! + 8) << 4);
+  return data;
 }
 
 /** The float32 matrix a quantised one stands for, [k, n] ('kn') or [n, k] ('nk'): the reference in tests. */
