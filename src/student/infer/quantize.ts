@@ -51,7 +51,7 @@ export function quantizeBlocks(
   const code = (value: number, scale: number) => {
     const x = value / scale;
     const q = (x + (x >= 0 ? 0.5 : -0.5)) | 0;
-    return q > qmax ? qmax : q < -qmax ? -qmax : q;
+    return Math.max(-qmax, Math.min(qmax, q));
   };
   // fround: the kernel multiplies by this float32, so q is chosen against it.
   const scaleOf = (maxAbs: number) => (maxAbs > 0 ? Math.fround(maxAbs / qmax) : 1);
