@@ -176,7 +176,7 @@ function agreementData(root: string): { trainFile: string; abstracts: string[] }
 }
 
 /** int8 and int4 greedy agreement with float32 on a small GPT-2 trained here (4 layers, 128 wide, 512 positions). */
-async function trainedAgreement(log: (line: string) => void): Promise<Record<'int8' | 'int4', number>> {
+export async function trainedAgreement(log: (line: string) => void): Promise<Record<'int8' | 'int4', number>> {
   const root = path.join(os.tmpdir(), 'miniastrolm-bench-decode', 'trained');
   mkdirSync(root, { recursive: true });
   const { trainFile, abstracts } = agreementData(root);
@@ -184,12 +184,17 @@ async function trainedAgreement(log: (line: string) => void): Promise<Record<'in
   const config = trainConfigFrom({
     model: {
       init: 'scratch',
-      config: { nLayer: 4, nHead: 4, nEmbd: 128, nPositions: 256, vocabSize: 50257 },
+      config: { nLayer: 4, nHead: 4, nEmbd: 128, nPositions: 512, vocabSize: 50257 },
     },
-    data: { trainFile, evalFile: null, maxSeqLen: 256, truncation: { minAbstractTokens: 32 } },
+    data: {
+      trainFile,
+      evalFile: null,
+      maxSeqLen: 512,
+      truncation: { minAbstractTokens: 32, onTooLong: 'skip' },
+    },
     optimizer: { lr: 2e-3, weightDecay: 0.01 },
     schedule: { warmupSteps: 10, minLrRatio: 0.1 },
-    batchSize: 4,
+    batchSize: 2,
     gradAccumSteps: 1,
     maxSteps: steps,
     seed: 7,
@@ -199,14 +204,18 @@ async function trainedAgreement(log: (line: string) => void): Promise<Record<'in
     outputDir: path.join(root, `run-${steps}`),
     device: 'cpu',
   });
-  const outcome = await runTraining(applyOverrides(config), { sink: () => {} });
-  const { config: model, weights } = loadGpt2Folder(outcome.checkpoint);
-  log(
-    `  agreement model: 4 layers × 128, trained ${outcome.step} steps here, final loss ${outcome.loss?.toFixed(3)}`,
-  );
+  // Trained once per machine and step count (training is deterministic): a rerun reuses the checkpoint.
+  const checkpoint = path.join(config.outputDir, `checkpoint-${steps}`);
+  let loss = 'reused';
+  if (!existsSync(path.join(checkpoint, 'DONE'))) {
+    log(`  training the agreement model (${steps} steps) ...`);
+    loss = (await runTraining(applyOverrides(config), { sink: () => {} })).loss?.toFixed(3) ?? '?';
+  }
+  const { config: model, weights } = loadGpt2Folder(checkpoint);
+  log(`  agreement model: 4 layers × 128, 512 positions, trained ${steps} steps here (final loss ${loss})`);
   const format = new PromptFormat(defaultTokenizer(), promptTemplate('abstract-explanation-v1'));
   const prompts = abstracts.map(
-    (a) => format.promptIds(a, { maxTokens: 256 - 64, minAbstractTokens: 16 }).ids,
+    (a) => format.promptIds(a, { maxTokens: 512 - 64, minAbstractTokens: 16 }).ids,
   );
   const reference = await kvModelFromWeights(model, weights);
   const rates = { int8: 0, int4: 0 };

@@ -41,7 +41,6 @@ export {
   type WeightFormat,
 } from './graphWeights';
 export { hfGraph, pastKeyValuesName, presentName } from './hfGraph';
-export { quantizeOnnxInt8 } from './int8';
 export { type KvCache, KvModel, type KvModelOptions, type StepResult } from './kvModel';
 export {
   argmax,
