@@ -46,7 +46,7 @@ import { readTokenizerSpec, shippedGpt2Files } from '../tokenizer';
 import { checkFormat, graphWeightsFrom, type WeightFormat } from './graphWeights';
 import { HF_OPSET, hfGraph, hfOpsets, pastKeyValuesName, presentName } from './hfGraph';
 import { hfTokenizerFiles, TOKENIZER_FILES } from './hfTokenizerFiles';
-import { DEFAULT_PROMPT_TEMPLATE, recordedPromptTemplate, resolveWeightsDir } from './modelDir';
+import { DEFAULT_PROMPT_TEMPLATE, readJsonFile, recordedPromptTemplate, resolveWeightsDir } from './modelDir';
 
 /** The float32 model, where transformers.js looks for it (dtype 'fp32'). */
 export const MODEL_FILE = 'onnx/model.onnx';
@@ -400,19 +400,7 @@ function replaceFolder(temp: string, target: string): void {
 export function readManifest(dir: string): ExportManifest {
   const file = path.join(dir, MANIFEST_FILE);
   const hint = 'The export folder is damaged or from another version; export the model again.';
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new MiniAstroError(
-      'badInput',
-      `${file}: cannot read the export manifest (${describeError(error)})`,
-      hint,
-      {
-        cause: error,
-      },
-    );
-  }
+  const value = readJsonFile(file, 'the export manifest', hint);
   const m = value as Partial<ExportManifest> | null;
   if (typeof m !== 'object' || m === null || m.format !== EXPORT_FORMAT) {
     throw new MiniAstroError('badInput', `${file}: not a ${EXPORT_FORMAT} manifest`, hint);

@@ -41,6 +41,17 @@ export function resolveWeightsDir(dir: string): string {
   return dir;
 }
 
+/** A JSON file's value; a file that cannot be read or parsed is a MiniAstroError naming it and `what` it holds. */
+export function readJsonFile(file: string, what: string, hint: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new MiniAstroError('badInput', `${file}: cannot read ${what} (${describeError(error)})`, hint, {
+      cause: error,
+    });
+  }
+}
+
 /** What inference reads from a checkpoint's trainer_state.json (src/student/train/checkpoint.ts). */
 export interface RecordedTrainerState {
   readonly promptTemplate: string | undefined;
@@ -60,19 +71,7 @@ const HINT_STATE =
 export function readRecordedTrainerState(dir: string): RecordedTrainerState | undefined {
   const file = path.join(dir, TRAINER_STATE);
   if (!existsSync(file)) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new MiniAstroError(
-      'badInput',
-      `${file}: cannot read the trainer state (${describeError(error)})`,
-      HINT_STATE,
-      {
-        cause: error,
-      },
-    );
-  }
+  const value = readJsonFile(file, 'the trainer state', HINT_STATE);
   const state = value as Record<string, unknown> | null;
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new MiniAstroError('badInput', `${file}: not a trainer state (expected a JSON object)`, HINT_STATE);

@@ -18,6 +18,10 @@ import { tinyModelFolder } from './helpers';
 const ABSTRACT =
   'We report the discovery of a 12 ms pulsar in a binary orbit with a white dwarf, found in archival radio data.';
 
+/** `explain --json` on ABSTRACT with a few new tokens (what error tests need). */
+const explain = (model: string, ...extra: string[]) =>
+  runCli(['explain', '--model', model, '--abstract', ABSTRACT, '--max-new-tokens', '3', '--json', ...extra]);
+
 async function setup(t: import('node:test').TestContext) {
   const model = tinyModelFolder(t, {}, 11);
   const exportDir = path.join(model.root, 'export');
@@ -115,18 +119,6 @@ test('human output: the explanation on stdout, a summary on stderr; --file and s
 
 test('missing, damaged and unusable model folders give clear errors with exit code 3', async (t) => {
   const { root, dir, exportDir } = await setup(t);
-  const explain = (model: string, ...extra: string[]) =>
-    runCli([
-      'explain',
-      '--model',
-      model,
-      '--abstract',
-      ABSTRACT,
-      '--max-new-tokens',
-      '4',
-      '--json',
-      ...extra,
-    ]);
 
   const missing = await explain(path.join(root, 'nope'));
   assert.equal(missing.code, 3);
@@ -247,18 +239,6 @@ test('issue 17: a minimum above the maximum, --verify with no recorded hash, a d
   assert.match(minOverMax.json!['error'] as string, /--min-new-tokens 50 is more than --max-new-tokens 5/);
 
   // A plain HF folder records no sha256: --verify says so instead of verifying nothing.
-  const explain = (model: string, ...extra: string[]) =>
-    runCli([
-      'explain',
-      '--model',
-      model,
-      '--abstract',
-      ABSTRACT,
-      '--max-new-tokens',
-      '3',
-      '--json',
-      ...extra,
-    ]);
   const nothing = await explain(dir, '--verify');
   assert.equal(nothing.code, 2);
   assert.match(nothing.json!['error'] as string, /records no sha256 to check its weights against/);
