@@ -285,11 +285,15 @@ export async function runDecodeBench(log: (line: string) => void = console.log):
     );
   });
   const ratios = (a: number, b: number) => rate(a).map((x, r) => x / rate(b)[r]!);
-  const sameTokens = VARIANTS.map((v, i) =>
-    v.engine === 'tjs' ? replies[i]![0]!.tokens.join() === replies[i - 1]![0]!.tokens.join() : true,
-  );
+  // Seeded random weights make near-ties common: how far the two greedy texts run together on the same file.
+  const together = (i: number) => {
+    const [a, b] = [replies[i - 1]![0]!.tokens, replies[i]![0]!.tokens];
+    let n = 0;
+    while (n < a.length && a[n] === b[n]) n++;
+    return `${n}/${a.length}`;
+  };
   log(
-    `  greedy tokens, ours = transformers.js on the same file: fp32 ${sameTokens[1]}, q8 ${sameTokens[3]}, q4 ${sameTokens[5]}`,
+    `  greedy tokens equal to ours (same file, first round): fp32 ${together(1)}, q8 ${together(3)}, q4 ${together(5)}`,
   );
   const fp32Bytes = bytesPerToken(gpt2Small, weights, 'float32');
   const boundShare = rate(0).map((x, r) => (x * fp32Bytes) / 1e9 / bandwidths[r]!);
