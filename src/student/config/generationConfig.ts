@@ -31,7 +31,7 @@ export const defaultGenerationConfig: Required<GenerationConfig> = {
   stopAtEos: true,
   repetitionPenalty: 1.0,
   noRepeatNgramSize: 0,
-  maxNewTokensFloor: 128,
+  maxNewTokensFloor: 64,
 };
 
 const reader: ConfigReader = new ConfigReader(

@@ -96,7 +96,7 @@ test('human output: the explanation on stdout, a summary on stderr; --file and s
     stopAtEos: true,
     repetitionPenalty: 1.3,
     noRepeatNgramSize: 3,
-    maxNewTokensFloor: 128,
+    maxNewTokensFloor: 64,
   });
 
   const fromHf = await runCli(['explain', '--model', dir, '--file', file, ...args, '--json']);
@@ -304,12 +304,12 @@ test('honest limits: a budget past the positions shrinks to what fits and says s
   assert.match(huge.stderr, /at most \d+ new tokens instead of 100000 to fit the model's 256 positions/);
   assert.doesNotMatch(huge.stderr, /(^|\s)-\d/);
 
-  // A long abstract: the budget stops at maxNewTokensFloor (128) and the abstract is cut, both reported.
+  // A long abstract: the budget stops at maxNewTokensFloor (64) and the abstract is cut, both reported.
   const long = Array.from({ length: 60 }, (_, i) => `Sentence ${i} about accretion.`).join(' ');
   const cut = await runCli(['explain', '--model', exportDir, '--abstract', long, '--json']);
   assert.equal(cut.code, 0, cut.stderr);
   const cutFit = cut.json!['fit'] as Record<string, number>;
-  assert.equal(cutFit['maxNewTokens'], 128);
+  assert.equal(cutFit['maxNewTokens'], 64);
   assert.ok(cutFit['droppedAbstractTokens']! > 0);
-  assert.equal(cutFit['promptTokens']! + 128, 256);
+  assert.equal(cutFit['promptTokens']! + 64, 256);
 });
