@@ -50,24 +50,21 @@ export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracy
   const one = b.int64(1);
   const positions = b.op('Range', [held, b.op('Add', [held, scalar(newVec)]), one]); // [S]: P .. P+S-1
 
-  // Additive masks shared by every layer: the sentinel row [R], and causal among the new rows [S, S].
+  // One additive mask [S, R + S] shared by every layer: the sentinel row masked, the cache visible, the new rows
+  // causal (column R + j is new row j: visible from new row i when j ≤ i).
   const rowIndex = b.op('Range', [b.int64(0), scalar(rowsVec), one]);
-  const sentinelBias = b.op('Where', [
-    b.op('Equal', [rowIndex, b.int64(0)]),
-    b.float32(MASKED),
-    b.float32(0),
-  ]);
   const newIndex = b.op('Range', [b.int64(0), scalar(newVec), one]);
-  const causalBias = b.op('Where', [
+  const column = b.op('Concat', [b.op('Sub', [rowIndex, scalar(rowsVec)]), newIndex], { axis: 0 }); // [R + S]
+  const visible = b.op('And', [
     b.op('GreaterOrEqual', [
       b.op('Unsqueeze', [newIndex, b.int64([1])]),
-      b.op('Unsqueeze', [newIndex, b.int64([0])]),
+      b.op('Unsqueeze', [column, b.int64([0])]),
     ]),
-    b.float32(0),
-    b.float32(MASKED),
+    b.op('Unsqueeze', [b.op('Not', [b.op('Equal', [column, b.op('Neg', [scalar(rowsVec)])])]), b.int64([0])]),
   ]);
+  const bias = b.op('Where', [visible, b.float32(0), b.float32(MASKED)]);
   const splitSizes = b.op('Concat', [rowsVec, newVec], { axis: 0 }); // [R, S]
-  const headsShape = b.int64([-1, H, D]);
+  const qkvHeads = b.int64([-1, 3 * H, D]);
   // alpha stays 1: MLAS then takes its one-row GEMM kernels, which read the strided cache rows in place (any other
   // alpha packs, i.e. copies, the cache first); the 1/√D scale goes on q instead.
   const scoreAttrs = { transA: 0, transB: 1, transBatchA: 1, transBatchB: 1 };
@@ -79,21 +76,29 @@ export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracy
   for (let i = 0; i < config.nLayer; i++) {
     const h = `h.${i}`;
     const qkv = e.linear(norm, `${h}.attn.c_attn`); // [S, 3C]
-    const [q, k, v] = b.node('Split', [qkv], { axis: 1 }, { outputs: 3, name: `${h}/split_qkv` });
-    const q3 = b.op('Mul', [b.op('Reshape', [q!, headsShape]), scale]);
-    const k3 = b.op('Reshape', [k!, headsShape], {}, { output: newRowsName(i, 'key') });
-    const v3 = b.op('Reshape', [v!, headsShape], {}, { output: newRowsName(i, 'value') });
+    // [S, 3C] → [S, 3H, D] → q, k, v as [S, H, D] each.
+    const [q, k3, v3] = b.node(
+      'Split',
+      [b.op('Reshape', [qkv, qkvHeads])],
+      { axis: 1 },
+      {
+        outputs: ['', newRowsName(i, 'key'), newRowsName(i, 'value')].map((n, j) => n || `${h}/q_${j}`),
+        name: `${h}/split_qkv`,
+      },
+    );
+    const q3 = b.op('Mul', [q!, scale]);
     const fused = (a: string, m: string, attrs: Record<string, number>) =>
       b.op('FusedMatMul', [a, m], attrs, { domain: MS_DOMAIN });
-    // Scores [H, S, R] against the cache and [H, S, S] among the new rows, then one softmax over both.
-    const cached = b.op('Add', [fused(q3, cacheName(i, 'key'), scoreAttrs), sentinelBias]);
-    const fresh = b.op('Add', [fused(q3, k3, scoreAttrs), causalBias]);
-    const probs = b.op('Softmax', [b.op('Concat', [cached, fresh], { axis: 2 })], { axis: -1 });
+    // Scores [H, S, R] against the cache and [H, S, S] among the new rows, then one mask and softmax over both.
+    const scores = b.op('Concat', [fused(q3, cacheName(i, 'key'), scoreAttrs), fused(q3, k3!, scoreAttrs)], {
+      axis: 2,
+    });
+    const probs = b.op('Softmax', [b.op('Add', [scores, bias])], { axis: -1 });
     const [pCached, pFresh] = b.node('Split', [probs, splitSizes], { axis: 2 }, { outputs: 2 });
     const valueAttrs = { transBatchB: 1 };
     const y = b.op('Add', [
       fused(pCached!, cacheName(i, 'value'), valueAttrs),
-      fused(pFresh!, v3, valueAttrs),
+      fused(pFresh!, v3!, valueAttrs),
     ]); // [H, S, D]
     const merged = b.op('Reshape', [b.op('Transpose', [y], { perm: [1, 0, 2] }), b.int64([-1, C])]);
     const attn = e.linear(merged, `${h}.attn.c_proj`, false);
