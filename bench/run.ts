@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runActivationBench } from './activation.bench';
+import { runDecodeBench } from './decode.bench';
 import { runEngineBench } from './engine.bench';
 import { type BenchResult, runIngestBench } from './ingest.bench';
 import { runLatexBench } from './latex.bench';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const setup = spawnSync('bash', [path.join(__dirname, 'setup-torch.sh')], { stdio: 'inherit' });
   if (setup.status !== 0) console.log('(PyTorch reference not installed; the ratio against it is skipped)');
   results.push(...(await runTrainBench()));
+  console.log('');
+  results.push(...(await runDecodeBench()));
 
   console.log('\nsummary:');
   for (const r of results) {

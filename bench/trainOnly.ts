@@ -3,19 +3,12 @@
  * Bundled on its own (esbuild), it also runs on a GPU machine that has Node but not the checkout's node_modules.
  */
 import { relaunchedWithTrainingMalloc } from './relaunch';
+import { printGoals } from './report';
 import { runTrainBench } from './train.bench';
 
 if (!relaunchedWithTrainingMalloc()) {
-  runTrainBench().then(
-    (results) => {
-      for (const r of results)
-        console.log(
-          `  ${r.ok ? 'meets' : 'MISSES'} goal ${r.goal}: ${r.name} = ${r.value.toFixed(3)} ${r.unit}`,
-        );
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  runTrainBench().then(printGoals, (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

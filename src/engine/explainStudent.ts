@@ -2,7 +2,6 @@
  * The student's explanation of one abstract, streamed: the open model from the engine's cache, the generation
  * settings the editor asked for over the model's own, tokens reported as they come (at most every `progressMs`).
  */
-import { MiniAstroError } from '../core/errors';
 import { type GenerationConfig, loadGenerationConfig } from '../student/config/generationConfig';
 import { explainAbstract } from '../student/infer';
 import type { ExplainProgress, ExplainResult, StudentSource } from './protocol';
@@ -31,13 +30,6 @@ export async function explainWithStudent(
     repetitionPenalty: g.repetitionPenalty,
     noRepeatNgramSize: g.noRepeatNgramSize,
   };
-  if (g.minNewTokens > generation.maxNewTokens) {
-    throw new MiniAstroError(
-      'usage',
-      `The minimum of ${g.minNewTokens} new tokens is more than the maximum of ${generation.maxNewTokens}.`,
-      'Lower miniastrolm.generation.minNewTokens or raise miniastrolm.generation.maxNewTokens.',
-    );
-  }
   const ids: number[] = [];
   const every = deps.progressMs ?? 50;
   let lastSent = 0;
@@ -64,7 +56,7 @@ export async function explainWithStudent(
     tokens: result.tokens,
     stop: result.stop,
     droppedAbstractTokens: result.droppedAbstractTokens,
-    shortenedBy: 0,
+    shortenedBy: result.fit.shrunkBy,
     status: null,
     reason: null,
     errors: [],

@@ -140,7 +140,7 @@ export interface ExplainResult {
   stop: string | null;
   /** The abstract's tokens cut off so the prompt fits (student only). */
   droppedAbstractTokens: number;
-  /** Tokens generation was shortened by to fit the model's positions (student only). */
+  /** Tokens the generation budget was shortened by to fit the model's positions (student only). */
   shortenedBy: number;
   /** Teacher only: the state the paper reached (validated, accepted, rejected) and why. */
   status: string | null;

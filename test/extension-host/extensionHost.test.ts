@@ -339,8 +339,6 @@ test('the extension in a real VS Code extension host (code-server)', {
     'miniastrolm.teacher.baseUrl': teacher.baseUrl,
     'miniastrolm.teacher.model': 'teacher-model',
     'miniastrolm.trainConfig': training.config,
-    // TODO(decode merge): remove; the demo student's 256 positions must work with the default length.
-    'miniastrolm.generation.maxNewTokens': 100,
   };
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
 
@@ -350,14 +348,10 @@ test('the extension in a real VS Code extension host (code-server)', {
   const abstract = latexToText(
     tex.slice(tex.indexOf('\\begin{abstract}') + 16, tex.indexOf('\\end{abstract}')),
   );
-  const explained = spawnSync(
-    process.execPath,
-    [cliPath, 'explain', '--model', studentDir, '--json', '--max-new-tokens', '100'],
-    {
-      input: abstract,
-      encoding: 'utf8',
-    },
-  );
+  const explained = spawnSync(process.execPath, [cliPath, 'explain', '--model', studentDir, '--json'], {
+    input: abstract,
+    encoding: 'utf8',
+  });
   assert.equal(explained.status, 0, explained.stderr);
   const explain = JSON.parse(explained.stdout.trim().split('\n').pop()!) as SuiteParams['explain'];
   const sampleRun = await runCli(['import', SAMPLE, '--db', path.join(tmp, 'expected.db'), '--json']);

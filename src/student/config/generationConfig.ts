@@ -18,20 +18,27 @@ export interface GenerationConfig {
   repetitionPenalty: number;
   /** Forbid repeating any n-gram of this many tokens already generated. 0 = off. */
   noRepeatNgramSize: number;
+  /**
+   * When the prompt and maxNewTokens do not both fit the model's positions, maxNewTokens shrinks to what fits but
+   * never below this (nor above maxNewTokens); past it the abstract is cut instead (src/student/infer/fit.ts).
+   * Optional for callers that build a config by hand (the default below applies); the reader always sets it.
+   */
+  maxNewTokensFloor?: number;
 }
 
-export const defaultGenerationConfig: GenerationConfig = {
+export const defaultGenerationConfig: Required<GenerationConfig> = {
   maxNewTokens: 320,
   stopAtEos: true,
   repetitionPenalty: 1.0,
   noRepeatNgramSize: 0,
+  maxNewTokensFloor: 64,
 };
 
 const reader: ConfigReader = new ConfigReader(
   'Fix configs/generation.yaml (or the generation config file you passed); each key is documented there.',
 );
 
-export function generationConfigFrom(parsed: unknown): GenerationConfig {
+export function generationConfigFrom(parsed: unknown): Required<GenerationConfig> {
   const d = defaultGenerationConfig;
   const r = section(reader, parsed, 'generation.yaml', Object.keys(d));
   return {
@@ -40,10 +47,11 @@ export function generationConfigFrom(parsed: unknown): GenerationConfig {
     // Below 1 would reward repetition, which no one wants from greedy decoding.
     repetitionPenalty: reader.number(r['repetitionPenalty'], 'repetitionPenalty', 1, 10, d.repetitionPenalty),
     noRepeatNgramSize: reader.int(r['noRepeatNgramSize'], 'noRepeatNgramSize', 0, d.noRepeatNgramSize),
+    maxNewTokensFloor: reader.int(r['maxNewTokensFloor'], 'maxNewTokensFloor', 1, d.maxNewTokensFloor),
   };
 }
 
 /** Reads `file`, or the package's configs/generation.yaml when none is given. */
-export function loadGenerationConfig(file?: string): GenerationConfig {
+export function loadGenerationConfig(file?: string): Required<GenerationConfig> {
   return generationConfigFrom(readYamlConfig(file, 'generation.yaml'));
 }

@@ -66,7 +66,13 @@ const descriptor = {
             name: { type: 'string', id: 8 },
             rawData: { type: 'bytes', id: 9 },
             docString: { type: 'string', id: 12 },
+            // Weights kept outside the model bytes (location, offset, length), with dataLocation 1 = EXTERNAL.
+            externalData: { rule: 'repeated', type: 'StringStringEntryProto', id: 13 },
+            dataLocation: { type: 'int32', id: 14 },
           },
+        },
+        StringStringEntryProto: {
+          fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } },
         },
         ValueInfoProto: {
           fields: {

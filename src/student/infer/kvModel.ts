@@ -1,23 +1,30 @@
 /**
  * Design goal: the decoder talks to one small interface — "these new token ids, this cache → last-position
- * logits and the grown cache" — whatever holds the model (an exported model.onnx, or weights loaded from a
- * Hugging Face folder and compiled in memory). Batch size is 1: the CLI and the editor explain one abstract at
- * a time, and greedy decoding of one sequence needs no padding.
+ * logits and the grown cache" — and each step moves only what is new. The cache is a pair of token-major
+ * buffers per layer owned here (decoderGraph.ts explains the layout): a step feeds views of their filled
+ * prefixes (no copy), gets back the new rows and writes them after the prefix. Batch size is 1: the CLI and the
+ * editor explain one abstract at a time, and greedy decoding of one sequence needs no padding.
+ *
+ * Buffers are shared by a cache and the caches stepped from it: step from the newest cache, or from an older one
+ * only when the newer ones will not be used again (their rows past the older length get overwritten).
  */
 import * as ort from 'onnxruntime-node';
 import { cpuThreads } from '../graph/threads';
 import type { Gpt2Config } from '../model';
-import { pastName, presentName } from './graph';
+import { cacheName, newRowsName } from './decoderGraph';
 
-/** Cached keys and values per layer, [1, H, P, D] each, as onnxruntime returned them. */
+/** Cached keys and values: `length` positions, room for `capacity`. */
 export interface KvCache {
   /** Positions held (P). */
   readonly length: number;
-  readonly tensors: Readonly<Record<string, ort.Tensor>>;
+  /** Positions the buffers hold at most. */
+  readonly capacity: number;
+  /** Per layer, keys then values: [(capacity + 1) · C] floats, row 0 the masked sentinel. */
+  readonly buffers: readonly { readonly key: Float32Array; readonly value: Float32Array }[];
 }
 
 export interface StepResult {
-  /** Logits of the last new position, one per vocabulary entry (a view into onnxruntime's output). */
+  /** Logits of the last new position, one per vocabulary entry (the caller may edit them in place). */
   readonly logits: Float32Array;
   readonly cache: KvCache;
 }
@@ -25,6 +32,13 @@ export interface StepResult {
 export interface KvModelOptions {
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   readonly intraOpThreads?: number;
+  /**
+   * Let onnxruntime's worker threads spin between kernels (its default) instead of sleeping. Default false: a
+   * decode step is ~300 small kernels, and on a machine whose cores are also busy with other work a spinning
+   * thread takes the time slice its partner needs to reach the next barrier — measured on the shared 2-core VM,
+   * a step of int8 projections took a median 107 ms spinning and 9.4 ms sleeping (1 thread: 8.3 ms).
+   */
+  readonly spinning?: boolean;
 }
 
 export function sessionOptions(options: KvModelOptions = {}): ort.InferenceSession.SessionOptions {
@@ -33,6 +47,7 @@ export function sessionOptions(options: KvModelOptions = {}): ort.InferenceSessi
     graphOptimizationLevel: options.optimization ?? 'extended',
   };
   o.intraOpNumThreads = options.intraOpThreads ?? cpuThreads();
+  if (options.spinning !== true) o.extra = { session: { intra_op: { allow_spinning: '0' } } };
   return o;
 }
 
@@ -44,50 +59,78 @@ export class KvModel {
     readonly config: Gpt2Config,
   ) {
     this.headDim = config.nEmbd / config.nHead;
-    const missing = ['input_ids', pastName(0, 'key'), pastName(config.nLayer - 1, 'value')].filter(
-      (n) => !session.inputNames.includes(n),
-    );
-    const missingOut = ['logits', presentName(config.nLayer - 1, 'value')].filter(
-      (n) => !session.outputNames.includes(n),
-    );
-    if (missing.length > 0 || missingOut.length > 0) {
+    const last = config.nLayer - 1;
+    const missing = [
+      ...['input_ids', cacheName(0, 'key'), cacheName(last, 'value')].filter(
+        (n) => !session.inputNames.includes(n),
+      ),
+      ...['logits', newRowsName(last, 'value')].filter((n) => !session.outputNames.includes(n)),
+    ];
+    if (missing.length > 0) {
       throw new Error(
-        `not a KV-cache logits model for ${config.nLayer} layers: missing ${[...missing, ...missingOut].join(', ')}`,
+        `not a MiniAstroLM decoder graph for ${config.nLayer} layers: missing ${missing.join(', ')}`,
       );
     }
   }
 
-  /** A cache holding nothing: the first step encodes the whole prompt against it. */
-  emptyCache(): KvCache {
-    const tensors: Record<string, ort.Tensor> = {};
-    const empty = new ort.Tensor('float32', new Float32Array(0), [1, this.config.nHead, 0, this.headDim]);
-    for (let i = 0; i < this.config.nLayer; i++) {
-      tensors[pastName(i, 'key')] = empty;
-      tensors[pastName(i, 'value')] = empty;
-    }
-    return { length: 0, tensors };
+  /**
+   * A cache holding nothing, with room for `capacity` positions (default: all the model's; a step that needs more
+   * moves to a larger copy). Memory is only touched as rows are written, so room costs address space, not RSS.
+   */
+  emptyCache(capacity = this.config.nPositions): KvCache {
+    const rows = (Math.min(capacity, this.config.nPositions) + 1) * this.config.nEmbd;
+    const buffers = Array.from({ length: this.config.nLayer }, () => ({
+      key: new Float32Array(rows),
+      value: new Float32Array(rows),
+    }));
+    return { length: 0, capacity: Math.min(capacity, this.config.nPositions), buffers };
   }
 
   /** Runs `ids` (positions cache.length ...) and returns the last position's logits and the grown cache. */
   async step(ids: readonly number[], cache: KvCache = this.emptyCache()): Promise<StepResult> {
     if (ids.length === 0) throw new Error('KvModel.step: no token ids');
-    if (cache.length + ids.length > this.config.nPositions) {
-      throw new Error(
-        `KvModel.step: ${cache.length + ids.length} positions exceed the model's ${this.config.nPositions}`,
-      );
+    const total = cache.length + ids.length;
+    if (total > this.config.nPositions) {
+      throw new Error(`KvModel.step: ${total} positions exceed the model's ${this.config.nPositions}`);
     }
-    const inputIds = new ort.Tensor(
-      'int64',
-      BigInt64Array.from(ids, (v) => BigInt(v)),
-      [1, ids.length],
-    );
-    const out = await this.session.run({ ...cache.tensors, input_ids: inputIds });
-    const tensors: Record<string, ort.Tensor> = {};
-    for (let i = 0; i < this.config.nLayer; i++) {
-      for (const kind of ['key', 'value'] as const) tensors[pastName(i, kind)] = out[presentName(i, kind)]!;
-    }
+    if (total > cache.capacity) cache = this.grown(cache, Math.max(total, 2 * cache.capacity));
+    const { nHead, nEmbd } = this.config;
+    const rows = cache.length + 1;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (v) => BigInt(v)),
+        [1, ids.length],
+      ),
+    };
+    cache.buffers.forEach((layer, i) => {
+      for (const kind of ['key', 'value'] as const) {
+        feeds[cacheName(i, kind)] = new ort.Tensor('float32', layer[kind].subarray(0, rows * nEmbd), [
+          rows,
+          nHead,
+          this.headDim,
+        ]);
+      }
+    });
+    const out = await this.session.run(feeds);
+    cache.buffers.forEach((layer, i) => {
+      for (const kind of ['key', 'value'] as const) {
+        layer[kind].set(out[newRowsName(i, kind)]!.data as Float32Array, rows * nEmbd);
+      }
+    });
     const logits = out['logits']!.data as Float32Array;
-    return { logits, cache: { length: cache.length + ids.length, tensors } };
+    return { logits, cache: { ...cache, length: total } };
+  }
+
+  /** A copy of `cache` with room for `capacity` positions (a cache made too small for where decoding went). */
+  private grown(cache: KvCache, capacity: number): KvCache {
+    const bigger = this.emptyCache(capacity);
+    const filled = (cache.length + 1) * this.config.nEmbd;
+    cache.buffers.forEach((layer, i) => {
+      bigger.buffers[i]!.key.set(layer.key.subarray(0, filled));
+      bigger.buffers[i]!.value.set(layer.value.subarray(0, filled));
+    });
+    return { ...bigger, length: cache.length };
   }
 
   async release(): Promise<void> {

@@ -21,6 +21,7 @@ test('configs/generation.yaml states every key, with exactly the built-in defaul
     stopAtEos: true,
     repetitionPenalty: 1,
     noRepeatNgramSize: 0,
+    maxNewTokensFloor: 64,
   });
 });
 

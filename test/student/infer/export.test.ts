@@ -1,58 +1,75 @@
-// Export folders: what is written, that onnxruntime-node opens model.onnx by path, that its logits equal the
-// project's in-memory graph (weights as inputs), atomic replacement, and refusals that leave nothing behind.
+// Export folders: what is written (a Hugging Face folder with onnx/ as transformers.js expects), that the
+// exported float32 model's logits (prompt, then a cached step through past_key_values) equal the project's own
+// graph, that the decoder reads the weights back out of those files, atomic replacement, refusals that leave
+// nothing behind, and old (version 1) folders refused with the command that re-exports them.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { buildLogitsGraph, openSession, opTypesOf, ortTensor } from '../../../src/student/graph';
+import { opTypesOf } from '../../../src/student/graph';
 import {
   exportForInference,
   MANIFEST_FILE,
   MODEL_FILE,
+  MODEL_FILES,
   readManifest,
   weightsSha256,
 } from '../../../src/student/infer/export';
-import { channelAxis, isQuantizable, quantizePerChannel } from '../../../src/student/infer/int8';
-import { kvModelFromWeights, openInferenceModel } from '../../../src/student/infer/open';
+import { pastKeyValuesName, presentName } from '../../../src/student/infer/hfGraph';
+import { openInferenceModel } from '../../../src/student/infer/open';
 import { initGpt2Weights, loadGpt2Folder, saveGpt2Folder, tinyGpt2Config } from '../../../src/student/model';
+import { defaultTokenizer, loadTokenizer } from '../../../src/student/tokenizer';
 import { tempDir } from '../../helpers/tmp';
-import { maxAbsDiff, tinyModelFolder } from './helpers';
+import { maxAbsDiff, referenceLogits, rowOf, tinyModelFolder } from './helpers';
 
 const PROMPT = [464, 1402, 318, 257, 1332, 13, 198];
 
-/** Logits of the last position for `ids` and one more token through the cache, from the exported file. */
-async function exportedLogits(
+/** Runs an exported file as transformers.js does: the prompt, then one token fed with the returned cache. */
+async function runLikeTransformersJs(
   file: string,
   config: { nLayer: number; nHead: number; nEmbd: number },
   next: number,
 ) {
   const session = await ort.InferenceSession.create(file);
   const D = config.nEmbd / config.nHead;
+  const ids = (values: number[]) =>
+    new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
   const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(PROMPT, BigInt), [1, PROMPT.length]),
+    input_ids: ids(PROMPT),
+    attention_mask: ids(PROMPT.map(() => 1)),
+    position_ids: ids(PROMPT.map((_, i) => i)),
   };
   for (let i = 0; i < config.nLayer; i++) {
-    for (const kind of ['key', 'value'])
-      feeds[`past.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, config.nHead, 0, D]);
+    for (const kind of ['key', 'value'] as const)
+      feeds[pastKeyValuesName(i, kind)] = new ort.Tensor('float32', new Float32Array(0), [
+        1,
+        config.nHead,
+        0,
+        D,
+      ]);
   }
   const first = await session.run(feeds);
   const step: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from([BigInt(next)]), [1, 1]),
+    input_ids: ids([next]),
+    attention_mask: ids([...PROMPT, next].map(() => 1)),
+    position_ids: ids([PROMPT.length]),
   };
   for (let i = 0; i < config.nLayer; i++) {
-    for (const kind of ['key', 'value']) step[`past.${i}.${kind}`] = first[`present.${i}.${kind}`]!;
+    for (const kind of ['key', 'value'] as const)
+      step[pastKeyValuesName(i, kind)] = first[presentName(i, kind)]!;
   }
   const second = await session.run(step);
+  await session.release();
   return {
-    first: first['logits']!.data as Float32Array,
+    first: first['logits']!,
     second: second['logits']!.data as Float32Array,
-    presentDims: second['present.0.key']!.dims,
+    presentDims: second[presentName(0, 'key')]!.dims,
   };
 }
 
-test('an export folder holds model, config, tokenizer, generation config and manifest; ORT opens it by path', async (t) => {
+test('an export folder is a Hugging Face folder with onnx/model.onnx and model_quantized.onnx, plus the manifest', async (t) => {
   const { root, dir, config, weights } = tinyModelFolder(t);
   const out = path.join(root, 'export');
   const result = await exportForInference(dir, out);
@@ -62,75 +79,96 @@ test('an export folder holds model, config, tokenizer, generation config and man
     'generation_config.json',
     'merges.txt',
     MANIFEST_FILE,
-    MODEL_FILE,
+    'model.safetensors',
+    'onnx',
+    'special_tokens_map.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
     'vocab.json',
   ]);
+  assert.deepEqual(readdirSync(path.join(out, 'onnx')).sort(), ['model.onnx', 'model_quantized.onnx']);
   // Nothing left beside it: the temporary folder was renamed into place.
   assert.deepEqual(readdirSync(root).sort(), ['export', 'hf']);
 
   const manifest = readManifest(out);
   assert.equal(manifest.source.weightsSha256, weightsSha256(weights));
-  assert.equal(
-    manifest.source.weightsSha256,
-    weightsSha256(loadGpt2Folder(dir).weights),
-    'same hash after a round trip',
-  );
-  assert.equal(manifest.model.bytes, statSync(path.join(out, MODEL_FILE)).size);
-  assert.equal(manifest.promptTemplate, 'abstract-explanation-v1');
   assert.equal(manifest.model.weights, 'float32');
-  assert.deepEqual(manifest.generation, {
-    maxNewTokens: 320,
-    stopAtEos: true,
-    repetitionPenalty: 1,
-    noRepeatNgramSize: 0,
-  });
+  assert.equal(manifest.model.files.float32!.bytes, statSync(path.join(out, MODEL_FILE)).size);
+  assert.equal(manifest.model.files.int8!.file, MODEL_FILES.int8);
+  assert.equal(manifest.model.files.int4, undefined);
+  assert.equal(manifest.promptTemplate, 'abstract-explanation-v1');
+  assert.equal(manifest.generation.maxNewTokens, 320);
   const generation = JSON.parse(readFileSync(path.join(out, 'generation_config.json'), 'utf8'));
   assert.equal(generation.do_sample, false);
   assert.equal(generation.eos_token_id, 50256);
-  assert.equal(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).n_embd, config.nEmbd);
+  const hfConfig = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.equal(hfConfig.model_type, 'gpt2');
+  assert.equal(hfConfig.n_embd, config.nEmbd);
+  const tokenizerConfig = JSON.parse(readFileSync(path.join(out, 'tokenizer_config.json'), 'utf8'));
+  assert.equal(tokenizerConfig.tokenizer_class, 'GPT2Tokenizer');
+  assert.equal(tokenizerConfig.add_bos_token, false);
+  for (const key of ['bos_token', 'eos_token', 'unk_token'])
+    assert.equal(tokenizerConfig[key], '<|endoftext|>');
+  // model.safetensors for Python tools: the same tensors.
+  assert.equal(weightsSha256(loadGpt2Folder(out).weights), weightsSha256(weights));
+  // tokenizer.json (what transformers.js reads) gives GPT-2's ids, and names <|endoftext|> as special.
+  const text = 'Magnetars spin down <|endoftext|> fast, at 10^{15} G.';
+  const fromJson = loadTokenizer({ tokenizerJson: path.join(out, 'tokenizer.json') });
+  assert.deepEqual(fromJson.encode(text), defaultTokenizer().encode(text));
+  assert.deepEqual(
+    fromJson.encode(text, { allowSpecial: true }),
+    defaultTokenizer().encode(text, { allowSpecial: true }),
+  );
 
-  // Plain ONNX, weights inside: the only inputs are the ids and the cache.
+  // model.onnx is plain ONNX with the names transformers.js feeds; the 8-bit file adds only MatMulNBits.
   const bytes = readFileSync(path.join(out, MODEL_FILE));
   assert.ok(opTypesOf(bytes).every((n) => n.domain === ''));
-  assert.ok(!bytes.includes('com.microsoft'));
+  const quantized = opTypesOf(readFileSync(path.join(out, MODEL_FILES.int8)));
+  assert.deepEqual(
+    [...new Set(quantized.filter((n) => n.domain !== '').map((n) => n.opType))],
+    ['MatMulNBits'],
+  );
   const session = await ort.InferenceSession.create(path.join(out, MODEL_FILE));
   assert.deepEqual([...session.inputNames].sort(), manifest.model.inputs.slice().sort());
   assert.deepEqual([...session.outputNames].sort(), manifest.model.outputs.slice().sort());
-  assert.ok(!session.inputNames.includes('wte.weight'));
+  assert.ok(
+    session.inputNames.includes('past_key_values.0.key') && session.outputNames.includes('present.1.value'),
+  );
+  await session.release();
 });
 
-test('logits of the exported model equal the in-memory graph with weights as inputs (prompt and a cached step)', async (t) => {
+test('exported logits ([batch, seq, vocab], prompt and a cached step) equal the project graph; the decoder reads them back', async (t) => {
   const { root, dir, config, weights } = tinyModelFolder(t, {}, 9);
   const out = path.join(root, 'export');
   await exportForInference(dir, out);
-  const got = await exportedLogits(path.join(out, MODEL_FILE), config, 881);
+  const got = await runLikeTransformersJs(path.join(out, MODEL_FILE), config, 881);
+  assert.deepEqual(got.first.dims, [1, PROMPT.length, config.vocabSize]);
   assert.deepEqual(got.presentDims, [1, config.nHead, PROMPT.length + 1, config.nEmbd / config.nHead]);
 
-  const reference = await openSession(buildLogitsGraph(config, { dtype: 'float32', positions: 'all' }));
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, tensor] of weights) feeds[name] = ortTensor('float32', tensor.data, tensor.shape);
-  const ids = [...PROMPT, 881];
-  const all = await reference.run({
-    ...feeds,
-    input_ids: ortTensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-  });
-  const logits = all['logits']!.data as Float32Array;
   const V = config.vocabSize;
-  const atPrompt = logits.subarray((PROMPT.length - 1) * V, PROMPT.length * V);
-  const atNext = logits.subarray(PROMPT.length * V, (PROMPT.length + 1) * V);
-  const err1 = maxAbsDiff(got.first, atPrompt);
-  const err2 = maxAbsDiff(got.second, atNext);
-  t.diagnostic(`max |Δlogit| prompt ${err1.toExponential(2)}, cached step ${err2.toExponential(2)}`);
-  assert.ok(err1 < 1e-5 && err2 < 1e-5, `${err1} ${err2}`);
+  const all = await referenceLogits(config, weights, [...PROMPT, 881]);
+  const first = got.first.data as Float32Array;
+  let promptErr = 0;
+  for (let p = 0; p < PROMPT.length; p++) {
+    promptErr = Math.max(promptErr, maxAbsDiff(rowOf(first, p, V), rowOf(all, p, V)));
+  }
+  const stepErr = maxAbsDiff(got.second, rowOf(all, PROMPT.length, V));
+  t.diagnostic(`max |Δlogit| prompt ${promptErr.toExponential(2)}, cached step ${stepErr.toExponential(2)}`);
+  assert.ok(promptErr < 1e-5 && stepErr < 1e-5, `${promptErr} ${stepErr}`);
 
-  // The HF folder opened directly compiles the same graph: same logits.
-  const opened = await openInferenceModel(dir);
-  const step = await opened.model.step(PROMPT);
-  assert.ok(maxAbsDiff(step.logits, got.first) < 1e-6);
-  await opened.release();
+  // The decoder runs weights read out of onnx/model.onnx, and the HF folder's safetensors: the same logits.
+  for (const folder of [out, dir]) {
+    const opened = await openInferenceModel(folder);
+    assert.equal(opened.weights, 'float32');
+    const step = await opened.model.step(PROMPT);
+    const next = await opened.model.step([881], step.cache);
+    assert.ok(maxAbsDiff(step.logits, rowOf(all, PROMPT.length - 1, V)) < 1e-5);
+    assert.ok(maxAbsDiff(next.logits, rowOf(all, PROMPT.length, V)) < 1e-5);
+    await opened.release();
+  }
 });
 
-test('re-exporting replaces an export folder; other folders are refused unless forced; the source is checked', async (t) => {
+test('re-exporting replaces an export folder; other folders are refused unless --force; the source is checked', async (t) => {
   const { root, dir } = tinyModelFolder(t);
   const out = path.join(root, 'export');
   const first = await exportForInference(dir, out);
@@ -153,7 +191,11 @@ test('re-exporting replaces an export folder; other folders are refused unless f
   const busy = path.join(root, 'busy');
   mkdirSync(busy);
   writeFileSync(path.join(busy, 'notes.txt'), 'mine');
-  await assert.rejects(exportForInference(dir, busy), { kind: 'usage', message: /not an export folder/ });
+  await assert.rejects(exportForInference(dir, busy), {
+    kind: 'usage',
+    message: /not an export folder/,
+    hint: /pass --force to replace it/,
+  });
   assert.equal(readFileSync(path.join(busy, 'notes.txt'), 'utf8'), 'mine');
   await exportForInference(dir, busy, { force: true });
   assert.ok(existsSync(path.join(busy, MODEL_FILE)) && !existsSync(path.join(busy, 'notes.txt')));
@@ -184,46 +226,18 @@ test('a model whose vocabulary is smaller than the tokenizer is refused, leaving
   assert.deepEqual(readdirSync(root), ['hf']);
 });
 
-test('int8 export: about 4x smaller, loads in ORT, logits close to float32', async (t) => {
-  const { root, dir, config, weights } = tinyModelFolder(t, { nEmbd: 32 }, 4);
-  const f32 = await exportForInference(dir, path.join(root, 'f32'));
-  const q8 = await exportForInference(dir, path.join(root, 'q8'), { int8: true });
-  assert.equal(q8.manifest.model.weights, 'int8');
-  const ratio = f32.manifest.model.bytes / q8.manifest.model.bytes;
-  t.diagnostic(
-    `model.onnx ${f32.manifest.model.bytes} → ${q8.manifest.model.bytes} bytes (${ratio.toFixed(2)}x)`,
+test('an export folder of the first format is refused with the command that exports it again', async (t) => {
+  const { root, dir } = tinyModelFolder(t);
+  const old = path.join(root, 'old');
+  mkdirSync(old);
+  writeFileSync(path.join(old, 'model.onnx'), 'not read');
+  writeFileSync(
+    path.join(old, MANIFEST_FILE),
+    JSON.stringify({ format: 'miniastrolm-inference-export', version: 1, source: { path: dir } }),
   );
-  assert.ok(ratio > 3.5);
-  const bytes = readFileSync(path.join(root, 'q8', MODEL_FILE));
-  assert.ok(opTypesOf(bytes).every((n) => n.domain === ''));
-  assert.ok(opTypesOf(bytes).some((n) => n.opType === 'DequantizeLinear'));
-  const a = await exportedLogits(path.join(root, 'f32', MODEL_FILE), config, 881);
-  // Plain ORT with its default settings opens it too (it may fuse DequantizeLinear into integer kernels:
-  // close to float32, not bit-equal to the folded form below).
-  const b = await exportedLogits(path.join(root, 'q8', MODEL_FILE), config, 881);
-  const spread = Math.max(...a.first) - Math.min(...a.first);
-  const err = maxAbsDiff(a.first, b.first) / spread;
-  t.diagnostic(`int8: max |Δlogit| / logit range ${err.toExponential(2)}`);
-  assert.ok(err < 0.02, `${err}`);
-  // Through openInferenceModel, DequantizeLinear is folded at load: the model computes in float32 with the
-  // rounded weights, exactly as a float32 model holding q * scale would.
-  const rounded = new Map(
-    [...weights].map(([name, w]) => {
-      if (!isQuantizable(name, w.shape, 1)) return [name, w];
-      const [rows, cols] = w.shape as [number, number];
-      const axis = channelAxis(name);
-      const { q, scales } = quantizePerChannel(w.data, rows, cols, axis);
-      const data = Float32Array.from(q, (v, i) => v * scales[axis === 0 ? Math.floor(i / cols) : i % cols]!);
-      return [name, { shape: w.shape, data }];
-    }),
-  );
-  const reference = await kvModelFromWeights(config, rounded);
-  const opened = await openInferenceModel(path.join(root, 'q8'));
-  const want = await reference.step(PROMPT);
-  const got = await opened.model.step(PROMPT);
-  const folded = maxAbsDiff(got.logits, want.logits);
-  t.diagnostic(`folded int8 vs float32 with the rounded weights: max |Δlogit| ${folded.toExponential(2)}`);
-  assert.ok(folded < 1e-5, `${folded}`);
-  await reference.release();
-  await opened.release();
+  await assert.rejects(openInferenceModel(old), {
+    kind: 'badInput',
+    message: /export format version 1, this build reads version 2/,
+    hint: new RegExp(`miniastrolm export-model --model ${dir} --out ${old}`),
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../../helpers/cli';
@@ -14,7 +14,7 @@ test('export-model writes an export folder that explain reads; bad arguments are
   const exported = await runCli(['export-model', '--model', model.dir, '--out', out, '--json']);
   assert.equal(exported.code, 0, exported.stderr);
   assert.equal(exported.json?.['dir'], out);
-  assert.ok(existsSync(path.join(out, 'model.onnx')));
+  assert.ok(existsSync(path.join(out, 'onnx', 'model.onnx')));
   const manifest = exported.json?.['manifest'] as { source?: { weightsSha256?: string } } | undefined;
   assert.match(manifest?.source?.weightsSha256 ?? '', /^[0-9a-f]{64}$/);
 
@@ -35,6 +35,13 @@ test('export-model writes an export folder that explain reads; bad arguments are
   const twice = await runCli(['export-model', '--model', out, '--out', path.join(model.root, 'again')]);
   assert.equal(twice.code, 3);
   assert.match(twice.stderr, /already an export folder/);
+  // An occupied folder: the refusal names the flag to pass.
+  const busy = path.join(model.root, 'busy');
+  mkdirSync(busy);
+  writeFileSync(path.join(busy, 'notes.txt'), 'mine');
+  const refused = await runCli(['export-model', '--model', model.dir, '--out', busy]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /pass --force to replace it/);
   const missing = await runCli(['export-model', '--model', model.dir]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /needs --model DIR and --out DIR/);

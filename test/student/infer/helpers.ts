@@ -1,6 +1,8 @@
 // Tiny random GPT-2 models for the inference tests, saved as Hugging Face folders in temp dirs.
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import type * as ort from 'onnxruntime-node';
+import { buildLogitsGraph, openSession, ortTensor } from '../../../src/student/graph';
 import {
   type Gpt2Config,
   type Gpt2Weights,
@@ -42,4 +44,24 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/** Logits [T · V] of every position of `ids`, from the project's IR graph with the weights as inputs (float32). */
+export async function referenceLogits(
+  config: Gpt2Config,
+  weights: Gpt2Weights,
+  ids: readonly number[],
+): Promise<Float32Array> {
+  const session = await openSession(buildLogitsGraph(config, { dtype: 'float32', positions: 'all' }));
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, tensor] of weights) feeds[name] = ortTensor('float32', tensor.data, tensor.shape);
+  feeds['input_ids'] = ortTensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+  const out = await session.run(feeds);
+  await session.release();
+  return out['logits']!.data as Float32Array;
+}
+
+/** The row of `position` in logits [T · V]. */
+export function rowOf(logits: Float32Array, position: number, vocabSize: number): Float32Array {
+  return logits.subarray(position * vocabSize, (position + 1) * vocabSize);
 }

@@ -131,14 +131,21 @@ test('a LoRA checkpoint reads as the merged model: export, inference, the loss v
 
   // export-model's path: the run folder (newest checkpoint), merged into plain GPT-2.
   const exported = await exportForInference(out, path.join(root, 'export'));
-  const onnx = await ort.InferenceSession.create(path.join(exported.dir, 'model.onnx'));
+  const onnx = await ort.InferenceSession.create(path.join(exported.dir, 'onnx', 'model.onnx'));
   const D = cfg.nEmbd / cfg.nHead;
   const empty = new ort.Tensor('float32', new Float32Array(0), [1, cfg.nHead, 0, D]);
-  const kv: Record<string, ort.Tensor> = {};
+  const ids = (values: number[]) =>
+    ortTensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
+  const kv: Record<string, ort.Tensor> = {
+    attention_mask: ids(PROMPT.map(() => 1)),
+    position_ids: ids(PROMPT.map((_, i) => i)),
+  };
   for (let i = 0; i < cfg.nLayer; i++)
-    Object.assign(kv, { [`past.${i}.key`]: empty, [`past.${i}.value`]: empty });
-  const fromExport = (await onnx.run({ input_ids: feeds['input_ids']!, ...kv }))['logits']!
-    .data as Float32Array;
+    Object.assign(kv, { [`past_key_values.${i}.key`]: empty, [`past_key_values.${i}.value`]: empty });
+  // logits [1, S, V]: the last position's row.
+  const fromExport = (
+    (await onnx.run({ input_ids: feeds['input_ids']!, ...kv }))['logits']!.data as Float32Array
+  ).slice(-cfg.vocabSize);
   t.diagnostic(`export vs unmerged adapters: max |Δlogit| ${maxDiff(fromExport).toExponential(2)}`);
   assert.ok(maxDiff(fromExport) < 1e-5);
   assert.ok(!exported.manifest.model.inputs.some((n) => n.includes('lora')), 'plain GPT-2 inputs');
