@@ -4,8 +4,6 @@
  * the validators, the judge and the attempts, and the dataset's statistics as uPlot charts in theme colours.
  * Text is set with textContent only. Speaks the protocol of curationProtocol.ts.
  */
-import 'uplot/dist/uPlot.min.css';
-import uPlot from 'uplot';
 import type {
   CurationDetailResult,
   CurationFilter,
@@ -13,6 +11,8 @@ import type {
   CurationStats,
 } from '../../src/engine/protocol';
 import type { HostMessage, PageMessage } from '../../src/extension/webview/curationProtocol';
+import { byId, element } from '../shared/dom';
+import { barChart, destroyCharts, themeColour } from './charts';
 
 const vscode = acquireVsCodeApi<{ filter: CurationFilter; search: string }>();
 const post = (message: PageMessage) => vscode.postMessage(message);
@@ -37,23 +37,6 @@ const state = {
   editing: false,
 };
 
-function byId<T extends HTMLElement = HTMLElement>(id: string): T {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`#${id} missing`);
-  return node as T;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  className?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
 function query(offset = 0): void {
   vscode.setState({ filter: state.filter, search: state.search });
   post({ type: 'query', filter: state.filter, search: state.search, offset });
@@ -62,11 +45,10 @@ function query(offset = 0): void {
 function renderFilters(counts: Record<CurationFilter, number>): void {
   byId('filters').replaceChildren(
     ...FILTERS.map(([filter, label]) => {
-      const button = el(
-        'button',
-        `${label} ${counts[filter]}`,
-        filter === state.filter ? 'chip active' : 'chip',
-      );
+      const button = element('button', {
+        className: filter === state.filter ? 'chip active' : 'chip',
+        text: `${label} ${counts[filter]}`,
+      });
       button.setAttribute('role', 'tab');
       button.setAttribute('aria-selected', String(filter === state.filter));
       button.addEventListener('click', () => {
@@ -81,16 +63,16 @@ function renderFilters(counts: Record<CurationFilter, number>): void {
 function renderRows(append: boolean): void {
   const list = byId('rows');
   const items = state.rows.map((row) => {
-    const li = el('li');
+    const li = element('li');
     li.dataset['id'] = row.paperId;
     li.className = row.paperId === state.selected ? 'row selected' : 'row';
     li.append(
-      el('span', row.state.replace('-', ' '), `badge ${row.state}`),
-      el('span', row.paperId, 'id'),
-      el('span', row.title || '(untitled)', 'title'),
-      el('span', row.words === null ? '' : `${row.words} w`, 'words'),
+      element('span', { className: `badge ${row.state}`, text: row.state.replace('-', ' ') }),
+      element('span', { className: 'id', text: row.paperId }),
+      element('span', { className: 'title', text: row.title || '(untitled)' }),
+      element('span', { className: 'words', text: row.words === null ? '' : `${row.words} w` }),
     );
-    if (row.eval) li.append(el('span', 'eval', 'badge eval'));
+    if (row.eval) li.append(element('span', { className: 'badge eval', text: 'eval' }));
     li.addEventListener('click', () => select(row.paperId));
     return li;
   });
@@ -99,11 +81,19 @@ function renderRows(append: boolean): void {
   const more = byId('more');
   more.replaceChildren();
   if (state.rows.length < state.total) {
-    const button = el('button', `Show more (${state.total - state.rows.length} left)`, 'secondary');
+    const button = element('button', {
+      className: 'secondary',
+      text: `Show more (${state.total - state.rows.length} left)`,
+    });
     button.addEventListener('click', () => query(state.rows.length));
     more.append(button);
   } else if (state.total === 0) {
-    more.append(el('p', 'No papers here. Fetch or import abstracts, then run the teacher.', 'placeholder'));
+    more.append(
+      element('p', {
+        className: 'placeholder',
+        text: 'No papers here. Fetch or import abstracts, then run the teacher.',
+      }),
+    );
   }
 }
 
@@ -146,31 +136,37 @@ function renderDetail(result: CurationDetailResult): void {
     ...(detail.explanation ?? '')
       .split(/\n\s*\n/)
       .filter((p) => p.trim())
-      .map((p) => el('p', p)),
+      .map((p) => element('p', { text: p })),
   );
-  if (!detail.explanation) explanation.append(el('p', 'No explanation yet.', 'placeholder'));
+  if (!detail.explanation)
+    explanation.append(element('p', { className: 'placeholder', text: 'No explanation yet.' }));
   if (detail.pipelineExplanation) {
-    const original = el('details');
-    original.append(el('summary', "The teacher's original"), el('p', detail.pipelineExplanation));
+    const original = element('details');
+    original.append(
+      element('summary', { text: "The teacher's original" }),
+      element('p', { text: detail.pipelineExplanation }),
+    );
     explanation.append(original);
   }
   byId('d-validators').replaceChildren(
     ...result.validation.map((v) => {
-      const li = el('li', `${v.passed ? '✓' : '✗'} ${v.rule}`, v.passed ? 'pass' : 'fail');
-      for (const m of v.messages) li.append(el('div', m, 'message'));
+      const li = element('li', {
+        className: v.passed ? 'pass' : 'fail',
+        text: `${v.passed ? '✓' : '✗'} ${v.rule}`,
+      });
+      for (const m of v.messages) li.append(element('div', { className: 'message', text: m }));
       return li;
     }),
   );
   if (result.validation.length === 0)
-    byId('d-validators').append(el('li', 'Nothing to check yet.', 'placeholder'));
+    byId('d-validators').append(element('li', { className: 'placeholder', text: 'Nothing to check yet.' }));
   renderJudge(detail.judge, detail.reason);
   byId('d-calls').replaceChildren(
     ...detail.calls.map((c) => {
-      const li = el(
-        'li',
-        `${c.role} #${c.attempt} · ${c.model} · ${c.outcome}${c.costUsd ? ` · $${c.costUsd.toFixed(4)}` : ''} · ${c.createdAt.slice(0, 16).replace('T', ' ')}`,
-      );
-      for (const e of c.errors.slice(0, 4)) li.append(el('div', e, 'message'));
+      const li = element('li', {
+        text: `${c.role} #${c.attempt} · ${c.model} · ${c.outcome}${c.costUsd ? ` · $${c.costUsd.toFixed(4)}` : ''} · ${c.createdAt.slice(0, 16).replace('T', ' ')}`,
+      });
+      for (const e of c.errors.slice(0, 4)) li.append(element('div', { className: 'message', text: e }));
       return li;
     }),
   );
@@ -186,23 +182,23 @@ function renderJudge(judge: unknown, reason: string | null): void {
     rewrite_hint?: unknown;
   } | null;
   if (verdict?.scores) {
-    const table = el('table', undefined, 'scores');
+    const table = element('table', { className: 'scores' });
     for (const [name, value] of Object.entries(verdict.scores)) {
-      const tr = el('tr');
-      tr.append(el('th', name), el('td', String(value)));
+      const tr = element('tr');
+      tr.append(element('th', { text: name }), element('td', { text: String(value) }));
       table.append(tr);
     }
     box.append(table);
-    if (typeof verdict.rationale === 'string') box.append(el('p', verdict.rationale));
+    if (typeof verdict.rationale === 'string') box.append(element('p', { text: verdict.rationale }));
     if (typeof verdict.rewrite_hint === 'string' && verdict.rewrite_hint)
-      box.append(el('p', `Hint: ${verdict.rewrite_hint}`, 'message'));
-  } else box.append(el('p', 'No verdict.', 'placeholder'));
-  if (reason) box.append(el('p', reason, 'message'));
+      box.append(element('p', { className: 'message', text: `Hint: ${verdict.rewrite_hint}` }));
+  } else box.append(element('p', { className: 'placeholder', text: 'No verdict.' }));
+  if (reason) box.append(element('p', { className: 'message', text: reason }));
 }
 
 function setEditing(editing: boolean): void {
   state.editing = editing;
-  const editor = byId<HTMLTextAreaElement>('d-editor');
+  const editor = byId('d-editor') as HTMLTextAreaElement;
   editor.hidden = !editing;
   byId('d-explanation').hidden = editing;
   byId('save').hidden = !editing;
@@ -219,76 +215,12 @@ function decide(decision: 'accept' | 'reject' | 'clear', explanation: string | n
   post({ type: 'decide', paperId: state.selected, decision, explanation });
 }
 
-function themeColour(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
-const charts: uPlot[] = [];
-
-/**
- * A bar chart in the sidebar's width: integer counts on the y axis, as many x labels as fit (rotated when they
- * are words), series labels in the legend without hover values.
- */
-function barChart(
-  target: HTMLElement,
-  labels: string[],
-  series: { label: string; values: number[]; colour: string }[],
-  yLabel: string,
-  options: { rotate?: boolean; integers?: boolean } = {},
-): void {
-  const width = Math.max(200, target.clientWidth || document.body.clientWidth - 24);
-  const foreground = themeColour('--vscode-foreground', '#ccc');
-  const grid = themeColour('--vscode-editorWidget-border', '#444');
-  const bars = uPlot.paths.bars!({ size: [0.7, 40] });
-  const labelWidth = options.rotate ? 14 : Math.max(...labels.map((l) => l.length)) * 7 + 8;
-  const every = Math.max(1, Math.ceil((labels.length * labelWidth) / (width - 60)));
-  const chart = new uPlot(
-    {
-      width,
-      height: options.rotate ? 220 : 170,
-      // Room on the right for the last rotated label.
-      padding: [8, options.rotate ? 52 : 8, 0, 0],
-      legend: { show: series.length > 1, live: false },
-      cursor: { show: false },
-      scales: { x: { time: false, range: [-0.6, labels.length - 0.4] } },
-      axes: [
-        {
-          stroke: foreground,
-          grid: { show: false },
-          splits: () => labels.map((_l, i) => i).filter((i) => i % every === 0),
-          values: (_u, splits) => splits.map((i) => labels[Math.round(i)] ?? ''),
-          ...(options.rotate ? { rotate: -50, size: 90 } : { size: 30 }),
-        },
-        {
-          stroke: foreground,
-          grid: { stroke: grid, width: 1 },
-          label: yLabel,
-          ...(options.integers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}),
-        },
-      ],
-      series: [
-        {},
-        ...series.map((s) => ({
-          label: s.label,
-          fill: s.colour,
-          stroke: s.colour,
-          paths: bars,
-          points: { show: false },
-        })),
-      ],
-    },
-    [labels.map((_l, i) => i), ...series.map((s) => s.values)],
-    target,
-  );
-  charts.push(chart);
-}
-
 function renderStats(stats: CurationStats): void {
-  for (const chart of charts.splice(0)) chart.destroy();
+  destroyCharts();
   const counts = byId('s-counts');
   counts.replaceChildren(
     ...FILTERS.filter(([f]) => f !== 'all').map(([f, label]) =>
-      el('span', `${label}: ${stats.counts[f]}`, `badge ${f}`),
+      element('span', { className: `badge ${f}`, text: `${label}: ${stats.counts[f]}` }),
     ),
   );
   // Words in bins of 10, the band's bins highlighted.
@@ -307,7 +239,8 @@ function renderStats(stats: CurationStats): void {
   );
   const wordsBox = byId('s-words');
   wordsBox.replaceChildren();
-  if (stats.words.length === 0) wordsBox.append(el('p', 'No explanations yet.', 'placeholder'));
+  if (stats.words.length === 0)
+    wordsBox.append(element('p', { className: 'placeholder', text: 'No explanations yet.' }));
   else
     barChart(
       wordsBox,
@@ -326,7 +259,8 @@ function renderStats(stats: CurationStats): void {
   const validatorBox = byId('s-validators');
   validatorBox.replaceChildren();
   const checked = stats.validators[0]?.checked ?? 0;
-  if (checked === 0) validatorBox.append(el('p', 'No teacher answers yet.', 'placeholder'));
+  if (checked === 0)
+    validatorBox.append(element('p', { className: 'placeholder', text: 'No teacher answers yet.' }));
   else
     barChart(
       validatorBox,
@@ -375,7 +309,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   }
 });
 
-const search = byId<HTMLInputElement>('search');
+const search = byId('search') as HTMLInputElement;
 search.value = state.search;
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
 search.addEventListener('input', () => {
@@ -390,7 +324,9 @@ byId('reject').addEventListener('click', () => decide('reject'));
 byId('clear').addEventListener('click', () => decide('clear'));
 byId('edit').addEventListener('click', () => setEditing(true));
 byId('c-cancel').addEventListener('click', () => setEditing(false));
-byId('save').addEventListener('click', () => decide('accept', byId<HTMLTextAreaElement>('d-editor').value));
+byId('save').addEventListener('click', () =>
+  decide('accept', (byId('d-editor') as HTMLTextAreaElement).value),
+);
 byId('stats').addEventListener('toggle', () => {
   if ((byId('stats') as HTMLDetailsElement).open) post({ type: 'stats' });
 });

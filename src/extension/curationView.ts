@@ -75,7 +75,11 @@ export class CurationViewProvider implements vscode.WebviewViewProvider, vscode.
     view.webview.html = webviewHtml({
       cspSource: view.webview.cspSource,
       scriptUri: uri(dist, 'curation.js'),
-      styleUris: [uri(dist, 'curation.css'), uri(media, 'curation', 'curation.css')],
+      styleUris: [
+        uri(media, 'shared', 'webview.css'),
+        uri(dist, 'curation.css'),
+        uri(media, 'curation', 'curation.css'),
+      ],
       title: 'Curation',
       body: BODY,
     });

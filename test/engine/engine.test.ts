@@ -159,3 +159,17 @@ test('an idle engine exits to give its memory back, and comes back on the next r
   const second = (await client.request(Requests.hello, null)).pid;
   assert.notEqual(second, first);
 });
+
+test('a 5,000-word abstract: the student reads what fits and says how much it left out', async (t) => {
+  const modelPath = tinyStudent(tempDir(t));
+  const { client } = startTestEngine(t);
+  const long = 'Dust drifts toward the pressure maximum outside the gap. '.repeat(560);
+  const result = await client.request(Requests.explain, {
+    requestId: 'long',
+    abstract: long,
+    paper,
+    source: studentSource(modelPath, 40),
+  });
+  assert.ok(result.droppedAbstractTokens > 4000, `${result.droppedAbstractTokens} tokens left out`);
+  assert.ok(result.tokens > 0 && result.tokens <= 40);
+});

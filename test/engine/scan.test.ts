@@ -101,3 +101,37 @@ test('a .bib document: abstract fields, and an entry without one resolved by its
   assert.equal(ids[0]?.arxivId, '2501.90001');
   assert.match(ids[0]?.problem ?? '', /not in the workspace database/);
 });
+
+test('bad input: a binary .tex, unbalanced braces, no abstract, a 5 MB .bib — answers, never a crashed engine', async (t) => {
+  const dir = tempDir(t);
+  const { client } = startTestEngine(t);
+  const scan = (file: string, flavor: 'tex' | 'bib', text: string) =>
+    client.request(Requests.scanDocument, {
+      file,
+      flavor,
+      text,
+      workspaceBibs: [],
+      databasePath: path.join(dir, 'none.db'),
+    });
+  const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)).toString('latin1');
+  const binaryScan = await scan(path.join(dir, 'image.tex'), 'tex', binary);
+  assert.ok(Array.isArray(binaryScan.items));
+  const unbalanced = await scan(
+    path.join(dir, 'a.tex'),
+    'tex',
+    '\\begin{abstract}\nRings {of {dust\n\\end{abstract}\\cite{k',
+  );
+  assert.ok(unbalanced.items.some((i) => i.kind === 'abstract'));
+  const none = await scan(path.join(dir, 'b.tex'), 'tex', '\\section{Intro}\nNo abstract here.\n');
+  assert.deepEqual(none.items, []);
+  const entry = (i: number) =>
+    `@article{k${i}, title={Paper ${i}}, abstract={${'Dust rings and gaps. '.repeat(40)}}}\n`;
+  let big = '';
+  for (let i = 0; big.length < 5_000_000; i++) big += entry(i);
+  const bigFile = path.join(dir, 'big.bib');
+  writeFileSync(bigFile, big);
+  const bibScan = await scan(bigFile, 'bib', big);
+  assert.ok(bibScan.items.length > 5000, `${bibScan.items.length} abstracts`);
+  const info = await client.request(Requests.hello, null);
+  assert.ok(info.pid > 0, 'the engine still answers');
+});

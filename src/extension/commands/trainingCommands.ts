@@ -153,7 +153,8 @@ export const exportCheckpoint = (s: Services) => async (node?: RunsNode) => {
     node?.kind === 'checkpoint' ? `${node.run.name}-${node.checkpoint.name}` : path.basename(target.dir);
   const answer = await vscode.window.showInputBox({
     title: `Export ${target.label} for inference`,
-    prompt: 'Folder for the export (model.onnx, tokenizer, settings), relative to the workspace folder',
+    prompt:
+      'Folder for the export (a Hugging Face / transformers.js model folder: onnx/, tokenizer, settings), relative to the workspace folder',
     value: `.miniastrolm/exports/${name}`,
     validateInput: (text) => (text.trim() ? null : 'A folder is needed.'),
   });

@@ -223,7 +223,8 @@ export async function trainingSteps(s: SuiteContext): Promise<void> {
         'info',
         `MiniAstroLM: exported tiny/checkpoint-${p.maxSteps} to .miniastrolm/exports/tiny.`,
       );
-      assert.ok(existsSync(inWorkspace('.miniastrolm/exports/tiny/model.onnx')));
+      assert.ok(existsSync(inWorkspace('.miniastrolm/exports/tiny/onnx/model.onnx')));
+      assert.ok(existsSync(inWorkspace('.miniastrolm/exports/tiny/tokenizer.json')), 'a Hugging Face folder');
 
       // "Delete" asks first (a modal warning): no answer keeps the folder, "Delete" removes it.
       const older = checkpoints[1]! as Extract<RunsNode, { kind: 'checkpoint' }>;
