@@ -32,7 +32,9 @@ async function itemFor(
 
 function targetFor(item: ScannedItem, document: vscode.TextDocument): ExplainTarget | string {
   if (!item.abstract) return item.problem ?? 'No abstract was found for this item.';
-  const endLine = document.positionAt(item.end).line;
+  // Under the abstract: after its \end{abstract} (the scanned span ends inside the environment) or closing brace.
+  const closing = /^\s*\\end\{abstract\}/.exec(document.getText().slice(item.end));
+  const endLine = document.positionAt(item.end + (closing?.[0].length ?? 0)).line;
   return targetFromItem(
     { ...item, abstract: item.abstract },
     document.uri.fsPath,

@@ -219,4 +219,50 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
       await s.config().update('explainWith', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+
+  await s.step(
+    "the panel's Copy, Add to dataset and Insert as LaTeX comment, clicked in the page",
+    async () => {
+      const shown = await vscode.window.showTextDocument(tex, vscode.ViewColumn.One);
+      shown.selection = new vscode.Selection(inAbstract, inAbstract);
+      await vscode.commands.executeCommand('miniastrolm.explainAbstract');
+      const copied = await s.screenshot({
+        name: 'panel-copy',
+        webviewElement: 'explanation',
+        actions: [{ click: '#copy' }, { waitFor: '#notice', text: 'Copied' }],
+      });
+      assert.ok(copied.webview);
+      assert.equal(flat(await vscode.env.clipboard.readText()), flat(s.params.explain.explanation));
+      // The demo student's explanation is shorter than the v1 contract's 180 words: refused, and said why.
+      const added = await s.screenshot({
+        name: 'panel-add',
+        webviewElement: 'notice',
+        actions: [{ click: '#add' }, { waitFor: '#notice', text: 'Not added' }],
+      });
+      assert.match(added.webview?.text ?? '', /Not added: it fails the v1 contract — .*words/);
+      const before = tex.getText();
+      await s.screenshot({
+        name: 'panel-insert',
+        webviewElement: 'notice',
+        actions: [{ click: '#insert' }, { waitFor: '#notice', text: 'Inserted under the abstract' }],
+      });
+      const after = tex.getText();
+      const end = after.indexOf('\\end{abstract}');
+      const comment = after.slice(after.indexOf('\n', end) + 1, after.indexOf('\\section'));
+      assert.match(comment, /^% Explanation by MiniAstroLM \(student, \d{4}-\d{2}-\d{2}\):\n/);
+      assert.ok(
+        comment
+          .split('\n')
+          .filter(Boolean)
+          .every((line) => line.startsWith('%')),
+        comment,
+      );
+      assert.equal(
+        after.replace(comment, ''),
+        before,
+        'only the comment was added, right under the abstract',
+      );
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    },
+  );
 }
