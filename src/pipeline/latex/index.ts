@@ -1,7 +1,8 @@
 /** Finding abstracts where people write: .tex, .bib and arXiv ids, and LaTeX to plain text. Pure, no I/O. */
 export { type ArxivMention, findArxivIds } from './arxivIds';
 export { type BibAbstract, type Found, itemAt } from './at';
-export { type BibEntry, type BibParse, type BibProblem, parseBib, splitAuthors } from './bib';
+export { type BibEntry, type BibParse, type BibProblem, parseBib } from './bib';
+export { splitAuthors } from './bibFields';
 export { type LatexToTextOptions, latexToText } from './latexToText';
 export { type ListedItem, type Listing, type ListingDeps, listItems } from './listing';
 export { bibFilesFor, resolveCitation } from './resolve';
