@@ -17,7 +17,7 @@ import { PromptFormat, promptTemplate } from '../src/student/data/template';
 import { cpuThreads } from '../src/student/graph/threads';
 import { greedyAgreement } from '../src/student/infer/agreement';
 import { exportForInference, MANIFEST_FILE, readManifest } from '../src/student/infer/export';
-import { graphWeightsFrom, type WeightFormat } from '../src/student/infer/graphWeights';
+import { checkFormat, graphWeightsFrom, type WeightFormat } from '../src/student/infer/graphWeights';
 import { kvModelFromWeights } from '../src/student/infer/open';
 import {
   expectedShapes,
@@ -69,7 +69,9 @@ async function benchExport(log: (line: string) => void): Promise<{ dir: string; 
     existsSync(path.join(dir, MANIFEST_FILE)) &&
     (() => {
       try {
-        return readManifest(dir).model.files.int4 !== undefined;
+        // Exported by this build: an int4 file, and int8 in the block size it writes now (quantize.ts).
+        const files = readManifest(dir).model.files;
+        return files.int4 !== undefined && files.int8?.blockSize === checkFormat(gpt2Small, 'int8');
       } catch {
         return false;
       }

@@ -18,6 +18,7 @@ import type { Gpt2Config } from '../model';
 import type { GraphWeights } from './graphWeights';
 import { LayerEmitter, MS_DOMAIN } from './layerEmitter';
 import { OnnxBuilder } from './onnxBuilder';
+import { withQueryScaled } from './queryScale';
 
 export const cacheName = (i: number, kind: 'key' | 'value') => `cache.${i}.${kind}`;
 export const newRowsName = (i: number, kind: 'key' | 'value') => `new.${i}.${kind}`;
@@ -29,13 +30,14 @@ export const DECODER_OPSETS = { '': 17, [MS_DOMAIN]: 1 } as const;
 
 export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracyLevel?: number): OnnxBuilder {
   const b = new OnnxBuilder('miniastrolm_decoder');
-  const e = new LayerEmitter(b, config, weights, {
-    fused: true,
-    ...(accuracyLevel !== undefined ? { accuracyLevel } : {}),
-  });
   const H = config.nHead;
   const C = config.nEmbd;
   const D = C / H;
+  // q leaves the QKV projection already scaled by 1/√D (queryScale.ts), so the score MatMuls run with alpha 1.
+  const e = new LayerEmitter(b, config, withQueryScaled(config, weights, 1 / Math.sqrt(D)), {
+    fused: true,
+    ...(accuracyLevel !== undefined ? { accuracyLevel } : {}),
+  });
 
   b.input('input_ids', 'int64', [1, 'S']);
   for (let i = 0; i < config.nLayer; i++) {
@@ -65,10 +67,7 @@ export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracy
   const bias = b.op('Where', [visible, b.float32(0), b.float32(MASKED)]);
   const splitSizes = b.op('Concat', [rowsVec, newVec], { axis: 0 }); // [R, S]
   const qkvHeads = b.int64([-1, 3 * H, D]);
-  // alpha stays 1: MLAS then takes its one-row GEMM kernels, which read the strided cache rows in place (any other
-  // alpha packs, i.e. copies, the cache first); the 1/√D scale goes on q instead.
   const scoreAttrs = { transA: 0, transB: 1, transBatchA: 1, transBatchB: 1 };
-  const scale = b.float32(1 / Math.sqrt(D));
 
   const tokens = e.embedTokens(ids); // [S, C]
   const pos = b.op('Gather', [e.f32('wpe.weight'), positions], {}, { name: 'embed/wpe' });
@@ -77,7 +76,7 @@ export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracy
     const h = `h.${i}`;
     const qkv = e.linear(norm, `${h}.attn.c_attn`); // [S, 3C]
     // [S, 3C] → [S, 3H, D] → q, k, v as [S, H, D] each.
-    const [q, k3, v3] = b.node(
+    const [q3, k3, v3] = b.node(
       'Split',
       [b.op('Reshape', [qkv, qkvHeads])],
       { axis: 1 },
@@ -86,11 +85,10 @@ export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracy
         name: `${h}/split_qkv`,
       },
     );
-    const q3 = b.op('Mul', [q!, scale]);
     const fused = (a: string, m: string, attrs: Record<string, number>) =>
       b.op('FusedMatMul', [a, m], attrs, { domain: MS_DOMAIN });
     // Scores [H, S, R] against the cache and [H, S, S] among the new rows, then one mask and softmax over both.
-    const scores = b.op('Concat', [fused(q3, cacheName(i, 'key'), scoreAttrs), fused(q3, k3!, scoreAttrs)], {
+    const scores = b.op('Concat', [fused(q3!, cacheName(i, 'key'), scoreAttrs), fused(q3!, k3!, scoreAttrs)], {
       axis: 2,
     });
     const probs = b.op('Softmax', [b.op('Add', [scores, bias])], { axis: -1 });

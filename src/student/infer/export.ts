@@ -275,6 +275,7 @@ export async function exportForInference(
       files[format] = {
         ...writeFileDurable(path.join(temp, MODEL_FILES[format]), bytes),
         file: MODEL_FILES[format],
+        ...(graphWeights.blockSize !== undefined ? { blockSize: graphWeights.blockSize } : {}),
       };
     }
     const manifest: ExportManifest = {

@@ -26,6 +26,8 @@ export interface ExportedFile {
   file: string;
   bytes: number;
   sha256: string;
+  /** Block size of a quantised file's matrices (quantize.ts: 128 in int8 files, 32 in int4); absent for float32. */
+  blockSize?: number;
 }
 
 export interface ExportManifest {
@@ -45,7 +47,7 @@ export interface ExportManifest {
     weights: WeightFormat;
     /** The ONNX file of each weight format written (float32 and int8 always, int4 when asked). */
     files: Partial<Record<WeightFormat, ExportedFile>>;
-    /** Block size of the quantised matrices (quantize.ts). */
+    /** Block size of the int8 file's matrices (each quantised file records its own in `files`). */
     blockSize: number | null;
     opset: number;
     inputs: string[];

@@ -47,10 +47,13 @@ function inputDims(config: Gpt2Config): number[] {
   return [config.nEmbd, 4 * config.nEmbd];
 }
 
-/** Throws when `format` cannot hold this model (its widths are not multiples of 16). */
+/**
+ * The block size `format` quantises this model with (quantize.ts: 128 for int8, 32 for int4, when the widths
+ * allow); throws when `format` cannot hold it (its widths are not multiples of 16).
+ */
 export function checkFormat(config: Gpt2Config, format: WeightFormat): number | undefined {
   if (format === 'float32') return undefined;
-  const blockSize = blockSizeFor(inputDims(config));
+  const blockSize = blockSizeFor(inputDims(config), format === 'int8' ? 8 : 4);
   if (blockSize === undefined) {
     throw new RangeError(
       `${format} needs n_embd to be a multiple of 16 (it is ${config.nEmbd}); use float32 for this model`,
@@ -135,7 +138,19 @@ export function graphWeightsFromOnnx(
     }
     return t;
   };
-  const blockSize = checkFormat(config, format);
+  checkFormat(config, format);
+  // The block size the file was written with, read off the LM head's scales [V, C / blockSize]: files exported
+  // before int8 moved to 128-blocks hold 32-blocks, and they load as they are.
+  const headScales = format === 'float32' ? undefined : byName.get(`wte.weight${SCALES_SUFFIX}`);
+  const blockSize = headScales ? config.nEmbd / num(headScales.dims[1] ?? 0) : undefined;
+  if (blockSize !== undefined && !(Number.isInteger(blockSize) && blockSize >= 16)) {
+    throw new Error(
+      `initializer wte.weight${SCALES_SUFFIX} has dims [${headScales!.dims.map(num).join(', ')}]`,
+    );
+  }
+  if (format !== 'float32' && blockSize === undefined) {
+    throw new Error(`the model has no initializer wte.weight${SCALES_SUFFIX}`);
+  }
   const cache = new Map<string, QuantizedMatrix>();
   return {
     format,
