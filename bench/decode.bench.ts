@@ -104,6 +104,8 @@ class Child {
   private constructor(
     readonly process: ChildProcess,
     readonly loadMs: number,
+    /** Whether its onnxruntime threads spin between kernels (ours decides per machine: spinPolicy.ts). */
+    readonly threads: string,
   ) {}
 
   static async start(variant: Variant, folder: string): Promise<Child> {
@@ -111,8 +113,8 @@ class Child {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    const ready = await Child.reply<{ loadMs: number }>(child);
-    return new Child(child, ready.loadMs);
+    const ready = await Child.reply<{ loadMs: number; threads: string }>(child);
+    return new Child(child, ready.loadMs, ready.threads);
   }
 
   private static reply<T>(child: ChildProcess): Promise<T> {
@@ -250,7 +252,7 @@ export async function runDecodeBench(log: (line: string) => void = console.log):
   for (const v of VARIANTS) {
     const child = await Child.start(v, dir);
     children.push(child);
-    log(`  ${v.name.padEnd(22)} loaded in ${(child.loadMs / 1000).toFixed(1)} s`);
+    log(`  ${v.name.padEnd(22)} loaded in ${(child.loadMs / 1000).toFixed(1)} s, threads ${child.threads}`);
   }
   const replies: DecodeReply[][] = VARIANTS.map(() => []);
   // The bandwidth again at the start of every round: each round's rates are set against its own bound.

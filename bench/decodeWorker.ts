@@ -23,13 +23,13 @@ export interface DecodeReply {
   readonly peakRssMiB: number;
 }
 
-type Runner = (request: DecodeRequest) => Promise<DecodeReply>;
+type Runner = ((request: DecodeRequest) => Promise<DecodeReply>) & { threads?: string };
 
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
 async function ours(folder: string, weights: WeightFormat): Promise<Runner> {
   const model = await openInferenceModel(folder, { weights });
-  return async ({ prompt, newTokens }) => {
+  const run: Runner = async ({ prompt, newTokens }) => {
     const start = performance.now();
     let first = 0;
     const result = await greedyDecode(model.model, prompt, {
@@ -48,6 +48,8 @@ async function ours(folder: string, weights: WeightFormat): Promise<Runner> {
       peakRssMiB: peakRssMiB(),
     };
   };
+  run.threads = model.model.spinning ? 'spinning' : 'sleeping';
+  return run;
 }
 
 async function transformersJs(folder: string, dtype: 'fp32' | 'q8' | 'q4'): Promise<Runner> {
@@ -92,7 +94,12 @@ async function main(): Promise<void> {
     engine === 'ours'
       ? await ours(folder, format as WeightFormat)
       : await transformersJs(folder, format as 'fp32' | 'q8' | 'q4');
-  process.send!({ ready: true, loadMs: performance.now() - started, peakRssMiB: peakRssMiB() });
+  process.send!({
+    ready: true,
+    loadMs: performance.now() - started,
+    peakRssMiB: peakRssMiB(),
+    threads: run.threads ?? 'onnxruntime default',
+  });
   process.on('message', (request: DecodeRequest | 'exit') => {
     if (request === 'exit') process.exit(0);
     run(request).then(

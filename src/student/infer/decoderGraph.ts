@@ -88,9 +88,13 @@ export function decoderGraph(config: Gpt2Config, weights: GraphWeights, accuracy
     const fused = (a: string, m: string, attrs: Record<string, number>) =>
       b.op('FusedMatMul', [a, m], attrs, { domain: MS_DOMAIN });
     // Scores [H, S, R] against the cache and [H, S, S] among the new rows, then one mask and softmax over both.
-    const scores = b.op('Concat', [fused(q3!, cacheName(i, 'key'), scoreAttrs), fused(q3!, k3!, scoreAttrs)], {
-      axis: 2,
-    });
+    const scores = b.op(
+      'Concat',
+      [fused(q3!, cacheName(i, 'key'), scoreAttrs), fused(q3!, k3!, scoreAttrs)],
+      {
+        axis: 2,
+      },
+    );
     const probs = b.op('Softmax', [b.op('Add', [scores, bias])], { axis: -1 });
     const [pCached, pFresh] = b.node('Split', [probs, splitSizes], { axis: 2 }, { outputs: 2 });
     const valueAttrs = { transBatchB: 1 };

@@ -12,6 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { cpuThreads } from '../graph/threads';
 import type { Gpt2Config } from '../model';
 import { cacheName, newRowsName } from './decoderGraph';
+import { shouldSpin } from './spinPolicy';
 
 /** Cached keys and values: `length` positions, room for `capacity`. */
 export interface KvCache {
@@ -33,12 +34,11 @@ export interface KvModelOptions {
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   readonly intraOpThreads?: number;
   /**
-   * Let onnxruntime's worker threads spin between kernels (its default) instead of sleeping. Default false: a
-   * decode step is ~300 small kernels, and on a machine whose cores are also busy with other work a spinning
-   * thread takes the time slice its partner needs to reach the next barrier — measured on the shared 2-core VM,
-   * a step of int8 projections took a median 107 ms spinning and 9.4 ms sleeping (1 thread: 8.3 ms).
+   * Let onnxruntime's worker threads spin between kernels instead of sleeping: true, false, or 'auto' (the
+   * default where sessions are opened: spin only if the machine has an idle core for every thread when the
+   * session is created — spinPolicy.ts has the measurements). Here, undefined means false.
    */
-  readonly spinning?: boolean;
+  readonly spinning?: boolean | 'auto';
 }
 
 export function sessionOptions(options: KvModelOptions = {}): ort.InferenceSession.SessionOptions {
@@ -47,8 +47,18 @@ export function sessionOptions(options: KvModelOptions = {}): ort.InferenceSessi
     graphOptimizationLevel: options.optimization ?? 'extended',
   };
   o.intraOpNumThreads = options.intraOpThreads ?? cpuThreads();
-  if (options.spinning !== true) o.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  // A spinning pool stops spinning when each run returns, so an engine waiting for the next hover burns no CPU.
+  o.extra =
+    options.spinning === true
+      ? { session: { force_spinning_stop: '1' } }
+      : { session: { intra_op: { allow_spinning: '0' } } };
   return o;
+}
+
+/** `options` with spinning 'auto' (or unset) decided now for this machine (spinPolicy.ts). */
+export async function resolveSpinning(options: KvModelOptions): Promise<KvModelOptions> {
+  if (options.spinning === true || options.spinning === false) return options;
+  return { ...options, spinning: await shouldSpin(options.intraOpThreads ?? cpuThreads()) };
 }
 
 export class KvModel {
@@ -57,6 +67,8 @@ export class KvModel {
   constructor(
     readonly session: ort.InferenceSession,
     readonly config: Gpt2Config,
+    /** Whether the session's threads spin between kernels (spinPolicy.ts). */
+    readonly spinning = false,
   ) {
     this.headDim = config.nEmbd / config.nHead;
     const last = config.nLayer - 1;

@@ -23,7 +23,7 @@ import { defaultTokenizer, type Gpt2Tokenizer, loadTokenizer } from '../tokenize
 import { DECODER_OPSETS, decoderGraph } from './decoderGraph';
 import { type ExportManifest, MANIFEST_FILE, readManifest, sha256 } from './export';
 import { type GraphWeights, graphWeightsFrom, graphWeightsFromOnnx, type WeightFormat } from './graphWeights';
-import { KvModel, type KvModelOptions, sessionOptions } from './kvModel';
+import { KvModel, type KvModelOptions, resolveSpinning, sessionOptions } from './kvModel';
 import { readRecordedTrainerState, recordedPromptTemplate, resolveWeightsDir } from './modelDir';
 
 export interface InferenceModel {
@@ -67,17 +67,19 @@ export function isExportFolder(dir: string): boolean {
   return existsSync(path.join(dir, MANIFEST_FILE));
 }
 
-/** An onnxruntime session on the decoder graph of `weights`. */
+/** An onnxruntime session on the decoder graph of `weights`, and whether its threads spin. */
 async function decoderSession(
   config: Gpt2Config,
   weights: GraphWeights,
   options: OpenOptions,
-): Promise<ort.InferenceSession> {
+): Promise<{ session: ort.InferenceSession; spinning: boolean }> {
+  const spin = await resolveSpinning(options);
   const model = decoderGraph(config, weights, options.accuracyLevel).toExternal(DECODER_OPSETS);
-  return ort.InferenceSession.create(model.bytes, {
-    ...sessionOptions(options),
+  const session = await ort.InferenceSession.create(model.bytes, {
+    ...sessionOptions(spin),
     externalData: model.externalData,
   });
+  return { session, spinning: spin.spinning === true };
 }
 
 function readExportConfig(dir: string): Gpt2Config {
@@ -123,7 +125,7 @@ async function openExport(
   const tokenizer = loadTokenizer(dir);
   const generation = generationConfigFrom(manifest.generation);
   promptTemplate(manifest.promptTemplate);
-  let session: ort.InferenceSession;
+  let session: { session: ort.InferenceSession; spinning: boolean };
   try {
     session = await decoderSession(config, graphWeightsFromOnnx(bytes, config, format), options);
   } catch (error) {
@@ -147,9 +149,13 @@ async function openExport(
   };
 }
 
-function kvModel(session: ort.InferenceSession, config: Gpt2Config, where: string): KvModel {
+function kvModel(
+  { session, spinning }: { session: ort.InferenceSession; spinning: boolean },
+  config: Gpt2Config,
+  where: string,
+): KvModel {
   try {
-    return new KvModel(session, config);
+    return new KvModel(session, config, spinning);
   } catch (error) {
     throw new MiniAstroError('badInput', `${where}: ${describeError(error)}`, HINT_REEXPORT, {
       cause: error,
@@ -164,7 +170,8 @@ export async function kvModelFromWeights(
   options: KvModelOptions & Pick<OpenOptions, 'weights' | 'accuracyLevel'> = {},
 ): Promise<KvModel> {
   const graphWeights = graphWeightsFrom(config, weights, options.weights ?? 'float32');
-  return new KvModel(await decoderSession(config, graphWeights, options), config);
+  const { session, spinning } = await decoderSession(config, graphWeights, options);
+  return new KvModel(session, config, spinning);
 }
 
 /** Checks model.safetensors against the sha256 its checkpoint recorded; refuses a folder that records none. */
