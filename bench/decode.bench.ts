@@ -19,6 +19,7 @@ import { greedyAgreement } from '../src/student/infer/agreement';
 import { exportForInference, MANIFEST_FILE, readManifest } from '../src/student/infer/export';
 import { checkFormat, graphWeightsFrom, type WeightFormat } from '../src/student/infer/graphWeights';
 import { kvModelFromWeights } from '../src/student/infer/open';
+import { shouldSpin } from '../src/student/infer/spinPolicy';
 import {
   expectedShapes,
   type Gpt2Config,
@@ -239,6 +240,12 @@ export async function trainedAgreement(
   return rates;
 }
 
+/** Waits (at most 10 s) until a core is idle for each of `threads` (spinPolicy.ts's own test). */
+async function settled(threads: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until && !(await shouldSpin(threads))) {}
+}
+
 export async function runDecodeBench(log: (line: string) => void = console.log): Promise<BenchResult[]> {
   const rounds = Number(process.env['MINIASTROLM_BENCH_DECODE_ROUNDS'] ?? 3);
   const threads = cpuThreads();
@@ -250,6 +257,9 @@ export async function runDecodeBench(log: (line: string) => void = console.log):
 
   const children: Child[] = [];
   for (const v of VARIANTS) {
+    // Each decoder loads on a settled machine: the previous one's start-up (transformers.js keeps its threads
+    // busy for a while after it answers) would otherwise count as load when ours decides whether to spin.
+    await settled(threads);
     const child = await Child.start(v, dir);
     children.push(child);
     log(`  ${v.name.padEnd(22)} loaded in ${(child.loadMs / 1000).toFixed(1)} s, threads ${child.threads}`);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How many cores sat idle over the next `sampleMs` (0 … number of logical CPUs), from the kernel's CPU times. */
-export async function idleCores(sampleMs = 150): Promise<number> {
+export async function idleCores(sampleMs = 100): Promise<number> {
   const total = (t: os.CpuInfo['times']) => t.user + t.nice + t.sys + t.idle + t.irq;
   const before = os.cpus();
   await sleep(sampleMs);
@@ -25,6 +25,15 @@ export async function idleCores(sampleMs = 150): Promise<number> {
     all += total(cpu.times) - total(was.times);
   });
   return all > 0 ? (idle / all) * after.length : 0;
+}
+
+/**
+ * The median of three 100 ms samples of idleCores: one burst (a collector pass in this process, another process
+ * finishing its start-up) does not decide a session's life-long choice.
+ */
+export async function typicalIdleCores(): Promise<number> {
+  const samples = [await idleCores(), await idleCores(), await idleCores()].sort((a, b) => a - b);
+  return samples[1]!;
 }
 
 /** Whether a session of `threads` intra-op threads should spin: each needs an idle core (a quarter core of slack). */
