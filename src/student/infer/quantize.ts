@@ -24,11 +24,11 @@ export interface QuantizedMatrix {
 }
 
 /**
- * Block sizes tried, largest first, for each width of the quantised projections. 8 bits: 128 — a scale per 128
- * weights is 3% extra bytes instead of 12.5% at 32, and MatMulNBits runs a one-row product 13% faster
- * (4.42 → 3.85 ms for GPT-2 124M's matrices on the 2-core bench machine), while 8-bit rounding error stays far
- * below what moves a greedy choice. 4 bits: 32, since with only 15 levels a block's outlier costs its neighbours
- * much more. 16 is MatMulNBits' smallest.
+ * Block sizes tried, largest first, for each bit width (the first that divides every input width wins). 8 bits:
+ * 128 — a scale per 128 weights is 3% extra bytes instead of 12.5% at 32, and MatMulNBits runs a one-row product
+ * 13% faster (4.42 → 3.85 ms for GPT-2 124M's matrices on the 2-core bench machine), while 8-bit rounding error
+ * stays far below what moves a greedy choice. 4 bits: 32, since with only 15 levels a block's outlier costs its
+ * neighbours much more. 16 is MatMulNBits' smallest.
  */
 export const BLOCK_SIZES: Readonly<Record<QuantBits, readonly number[]>> = {
   8: [128, 64, 32, 16],
