@@ -10,13 +10,27 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** How many cores sat idle over the next `sampleMs` (0 … number of logical CPUs), from the kernel's CPU times. */
+/**
+ * How many cores other processes left idle over the next `sampleMs` (0 … number of logical CPUs), from the
+ * kernel's CPU times. This process's own CPU time counts as idle: what it does now (loading the model) is not
+ * what will compete with its decode threads.
+ */
 export async function idleCores(sampleMs = 100): Promise<number> {
-  const total = (t: os.CpuInfo['times']) => t.user + t.nice + t.sys + t.idle + t.irq;
   const before = os.cpus();
+  const ownBefore = process.cpuUsage();
   await sleep(sampleMs);
-  const after = os.cpus();
-  let idle = 0;
+  const own = process.cpuUsage(ownBefore);
+  return idleFromTimes(before, os.cpus(), (own.user + own.system) / 1000); // µs → ms, the unit of os.cpus()
+}
+
+/** Idle cores between two os.cpus() readings, counting `ownMs` of this process's CPU time as idle. */
+export function idleFromTimes(
+  before: readonly Pick<os.CpuInfo, 'times'>[],
+  after: readonly Pick<os.CpuInfo, 'times'>[],
+  ownMs: number,
+): number {
+  const total = (t: os.CpuInfo['times']) => t.user + t.nice + t.sys + t.idle + t.irq;
+  let idle = ownMs;
   let all = 0;
   after.forEach((cpu, i) => {
     const was = before[i];
@@ -24,7 +38,7 @@ export async function idleCores(sampleMs = 100): Promise<number> {
     idle += cpu.times.idle - was.times.idle;
     all += total(cpu.times) - total(was.times);
   });
-  return all > 0 ? (idle / all) * after.length : 0;
+  return all > 0 ? Math.min(1, idle / all) * after.length : 0;
 }
 
 /**
