@@ -1,7 +1,7 @@
 /**
  * Design goal: onnxruntime's worker threads spin between kernels only when that helps. A decode step is ~270
  * small kernels; a thread that sleeps between them is woken ~100 times a token, and on the 2-core bench machine
- * spinning made a step 15–25% faster (int8 7.3–7.7 → 5.3–7.3 ms, float32 13.2–15.6 → 11.5–12.6 ms at 400 cached
+ * spinning made a step 12–25% faster (int8 7.3–7.7 → 5.3–7.3 ms, float32 13.2–15.6 → 11.5–12.6 ms at 400 cached
  * positions). But a spinning thread takes the time slice its partner needs to reach the next barrier when other
  * work holds a core: with one busy process beside it a step took 16 ms spinning against 10.3 ms sleeping, and with
  * both cores loaded (a test run) 107 ms against 9.4 ms. So a session spins only if, when it is created, every
@@ -53,7 +53,7 @@ export async function typicalIdleCores(): Promise<number> {
 /** Whether a session of `threads` intra-op threads should spin: each needs an idle core (a quarter core of slack). */
 export async function shouldSpin(
   threads: number,
-  measure: () => Promise<number> = idleCores,
+  measure: () => Promise<number> = typicalIdleCores,
 ): Promise<boolean> {
   return (await measure()) >= threads - 0.25;
 }
