@@ -67,12 +67,18 @@ export function isExportFolder(dir: string): boolean {
   return existsSync(path.join(dir, MANIFEST_FILE));
 }
 
+/** An onnxruntime session on the decoder graph, and whether its threads spin (spinPolicy.ts). */
+interface DecoderSession {
+  readonly session: ort.InferenceSession;
+  readonly spinning: boolean;
+}
+
 /** An onnxruntime session on the decoder graph of `weights`, and whether its threads spin. */
 async function decoderSession(
   config: Gpt2Config,
   weights: GraphWeights,
   options: OpenOptions,
-): Promise<{ session: ort.InferenceSession; spinning: boolean }> {
+): Promise<DecoderSession> {
   const spin = await resolveSpinning(options);
   const model = decoderGraph(config, weights, options.accuracyLevel).toExternal(DECODER_OPSETS);
   const session = await ort.InferenceSession.create(model.bytes, {
@@ -125,9 +131,9 @@ async function openExport(
   const tokenizer = loadTokenizer(dir);
   const generation = generationConfigFrom(manifest.generation);
   promptTemplate(manifest.promptTemplate);
-  let session: { session: ort.InferenceSession; spinning: boolean };
+  let decoder: DecoderSession;
   try {
-    session = await decoderSession(config, graphWeightsFromOnnx(bytes, config, format), options);
+    decoder = await decoderSession(config, graphWeightsFromOnnx(bytes, config, format), options);
   } catch (error) {
     throw new MiniAstroError(
       'badInput',
@@ -137,7 +143,7 @@ async function openExport(
     );
   }
   return {
-    model: kvModel(session, config, modelFile),
+    model: kvModel(decoder, config, modelFile),
     config,
     tokenizer,
     promptTemplate: manifest.promptTemplate,
@@ -149,11 +155,7 @@ async function openExport(
   };
 }
 
-function kvModel(
-  { session, spinning }: { session: ort.InferenceSession; spinning: boolean },
-  config: Gpt2Config,
-  where: string,
-): KvModel {
+function kvModel({ session, spinning }: DecoderSession, config: Gpt2Config, where: string): KvModel {
   try {
     return new KvModel(session, config, spinning);
   } catch (error) {
