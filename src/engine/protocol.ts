@@ -64,6 +64,8 @@ export interface ScannedItem {
   origin: AbstractOrigin | null;
   /** The .bib file a citation resolved through. */
   bibFile: string | null;
+  /** A citation the document's own thebibliography lists: the reference as plain text (it has no fields). */
+  reference: string | null;
   /** Why there is no abstract (key in no .bib file, entry without abstract, id not in the database). */
   problem: string | null;
 }

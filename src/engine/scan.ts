@@ -1,7 +1,7 @@
 /**
- * What a document holds for the editor, in one pass: its abstracts, its citations resolved to .bib entries (the
- * .bib files it names, else every .bib of the workspace), and its arXiv ids — each with the abstract as plain
- * text from the document, the .bib entry or the workspace database. The editor caches the answer per document
+ * What a document holds for the editor, in one pass: its abstracts, its citations resolved to references (its own
+ * thebibliography first, then the .bib files it names, else every .bib of the workspace), and its arXiv ids —
+ * each with the abstract as plain text from the document, the .bib entry or the workspace database. The editor caches the answer per document
  * version, and its hovers read that cache; nothing here waits on the network.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -13,9 +13,11 @@ import {
   bibFilesFor,
   findArxivIds,
   latexToText,
+  listedReference,
   parseBib,
   parseTex,
   resolveCitation,
+  type TexBibItem,
 } from '../pipeline/latex';
 import type { Db } from '../pipeline/store/database';
 import { PaperStore } from '../pipeline/store/papers';
@@ -75,6 +77,7 @@ const blank = (kind: ScannedItem['kind'], start: number, end: number, line: numb
   abstract: null,
   origin: null,
   bibFile: null,
+  reference: null,
   problem: null,
 });
 
@@ -122,6 +125,29 @@ function fromBibEntry(
   return { ...withEntry, problem: `the entry ${entry.key} has no abstract and no arXiv id` };
 }
 
+/**
+ * A citation of an item in the document's own reference list: typeset text with no fields, so the abstract comes
+ * from the database through the arXiv id (or DOI) the text names.
+ */
+function fromBibItem(item: ScannedItem, listed: TexBibItem, db: Db | undefined): ScannedItem {
+  const withItem: ScannedItem = {
+    ...item,
+    paperId: listed.arxivId ?? (listed.doi ? `doi:${listed.doi}` : null),
+    year: listed.year ?? null,
+    arxivId: listed.arxivId ?? null,
+    reference: listed.text,
+  };
+  if (listed.arxivId) return fromDatabase(withItem, listed.arxivId, db);
+  const byDoi = listed.doi ? `doi:${listed.doi}` : null;
+  if (byDoi && db && new PaperStore(db).get(byDoi)) return fromDatabase(withItem, byDoi, db);
+  return {
+    ...withItem,
+    problem:
+      `the reference list (line ${listed.line}) gives no arXiv id for ${listed.key}, so its abstract cannot be ` +
+      'looked up: add its arXiv id to the \\bibitem, or cite it from a .bib entry with an abstract',
+  };
+}
+
 export function scanDocument(
   params: ScanDocumentParams,
   databases: Databases,
@@ -151,15 +177,18 @@ export function scanDocument(
     }
     for (const c of doc.citations) {
       const item = { ...blank('cite', c.span.start, c.span.end, c.line), key: c.key };
+      const listed = listedReference(c.key, doc.bibItems);
+      if (listed) {
+        items.push(fromBibItem(item, listed, db));
+        continue;
+      }
       const found = resolveCitation(c.key, loaded);
       items.push(
         found
           ? fromBibEntry(item, found.entry, found.file, db)
           : {
               ...item,
-              problem: bibFiles.length
-                ? `no entry "${c.key}" in ${bibFiles.map((f) => path.basename(f)).join(', ')}`
-                : `no .bib file found for "${c.key}" (name one with \\bibliography{…}, or add a .bib to the workspace)`,
+              problem: missingReason(c.key, bibFiles, doc.bibItems.length > 0),
             },
       );
     }
@@ -185,6 +214,17 @@ export function scanDocument(
   }
   items.push(...findArxivIds(params.text).map(arxivItem));
   return { items, bibFiles: [], problems };
+}
+
+function missingReason(key: string, bibFiles: string[], hasList: boolean): string {
+  const inList = hasList ? `no \\bibitem{${key}} in this file's thebibliography` : '';
+  if (bibFiles.length > 0) {
+    const names = bibFiles.map((f) => path.basename(f)).join(', ');
+    return hasList ? `${inList} and no entry in ${names}` : `no entry "${key}" in ${names}`;
+  }
+  return hasList
+    ? `${inList} and no .bib file to look in`
+    : `no .bib file found for "${key}" (name one with \\bibliography{…}, or add a .bib to the workspace)`;
 }
 
 const defaultBibFiles = new BibFiles();

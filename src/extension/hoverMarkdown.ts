@@ -46,6 +46,9 @@ const MARK_NAMES: Record<string, string> = {
   new_entity: 'name not in the abstract',
 };
 
+/** How much of a thebibliography reference the hover shows (a reference is rarely longer). */
+const REFERENCE_CHARS = 300;
+
 function heading(item: ScannedItem): string {
   const parts: string[] = [];
   parts.push(
@@ -55,6 +58,8 @@ function heading(item: ScannedItem): string {
     item.authors.length > 3 ? `${item.authors.slice(0, 3).join(', ')} et al.` : item.authors.join(', ');
   const facts = [authors, item.year ?? '', item.arxivId ? `arXiv:${item.arxivId}` : ''].filter((s) => s);
   if (facts.length) parts.push(escapeMarkdown(facts.join(' · ')));
+  // A reference from the document's own list: its typeset text is all there is to say who and where.
+  if (item.reference) parts.push(`_${escapeMarkdown(shorten(item.reference, REFERENCE_CHARS))}_`);
   return parts.join('  \n');
 }
 

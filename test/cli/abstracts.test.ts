@@ -64,6 +64,31 @@ test('abstracts --json on the real MNRAS draft and its references .bib: one item
   );
 });
 
+test('abstracts on the real Griffiths et al. paper: citations resolved through its own thebibliography', async (t) => {
+  const tex = needRealdata(t, 'tex', 'aanda_griffiths2013_solareigen.tex');
+  if (!tex) return;
+  const run = await runCli(['abstracts', tex, '--json', '--db', path.join(tempDir(t), 'none.db')]);
+  assert.equal(run.code, 0, run.stderr);
+  const json = run.json!;
+  assert.deepEqual([json['citations'], json['resolved']], [55, 53]);
+  const items = json['items'] as (Item & { reference?: string; arxivId?: string | null })[];
+  const ulrich = items.find((i) => i.kind === 'cite' && i.key === 'Ulrich1970')!;
+  assert.deepEqual(
+    [ulrich.bib, ulrich.reference, ulrich.text],
+    [tex, 'Ulrich, R.K., 1970, ApJ, 162, 993', null],
+  );
+  assert.equal(items.find((i) => i.key === 'Ireland2014' && i.kind === 'cite')?.arxivId, '1410.2171');
+  const human = await runCli(['abstracts', tex, '--db', path.join(tempDir(t), 'none.db')]);
+  assert.match(
+    human.stdout,
+    /cite Ulrich1970, line 88 → thebibliography: Ulrich, R\.K\., 1970, ApJ, 162, 993 \(no abstract\)/,
+  );
+  assert.match(
+    human.stdout,
+    /cite leibacher1982, line 616: not in any reference list or \.bib file searched/,
+  );
+});
+
 test('abstracts finds the .bib a document names beside it, and .bib abstracts; arXiv ids through the database', async (t) => {
   const tex = needRealdata(t, 'tex', 'mnras_concha2019_photoevap_draft.tex');
   const bib = needRealdata(t, 'bib', 'zotero_concha2019_references.bib');

@@ -82,6 +82,57 @@ test('a .tex document: abstract, citations through its own .bib, arXiv ids throu
   assert.match(id?.abstract ?? '', /dust/i);
 });
 
+test("a document's own thebibliography: its items first, the abstract through the arXiv id an item names", async (t) => {
+  const dir = tempDir(t);
+  const texFile = path.join(dir, 'letter.tex');
+  const tex = String.raw`\begin{document}
+Rings \citep{wu22, lee21} and gaps \citet{smith2020}; see also \cite{ghost}.
+\begin{thebibliography}{9}
+\bibitem[{Wu}(2022)]{wu22} Wu X., 2022, \apj, 930, 1, arXiv:2501.90001
+\bibitem[{Lee}(2021)]{lee21} Lee K., 2021, \mnras, 500, 12
+\end{thebibliography}
+\end{document}
+`;
+  writeFileSync(texFile, tex);
+  const bibFile = path.join(dir, 'refs.bib');
+  writeFileSync(bibFile, BIB);
+  const databasePath = path.join(dir, 'astro.db');
+  const db = openDatabase(databasePath);
+  new PaperStore(db).upsertMany([fixturePaper('2501.90001')], 'arxiv-api', 'now');
+  db.close();
+
+  const { client } = startTestEngine(t);
+  const scan = await client.request(Requests.scanDocument, {
+    file: texFile,
+    flavor: 'tex',
+    text: tex,
+    workspaceBibs: [bibFile],
+    databasePath,
+  });
+  const cites = new Map(scan.items.filter((i) => i.kind === 'cite').map((c) => [c.key, c]));
+  const wu = cites.get('wu22')!;
+  assert.equal(wu.reference, 'Wu X., 2022, ApJ, 930, 1, arXiv:2501.90001');
+  assert.equal(wu.arxivId, '2501.90001');
+  assert.equal(wu.paperId, '2501.90001');
+  assert.equal(wu.year, '2022');
+  assert.equal(wu.origin, 'database');
+  assert.match(wu.abstract ?? '', /dust/i);
+  assert.equal(wu.title, fixturePaper('2501.90001').title);
+  assert.equal(tex.slice(wu.start, wu.end), 'wu22');
+  // An item with no id has no abstract to find, and the hover says why and what to do.
+  const lee = cites.get('lee21')!;
+  assert.equal(lee.abstract, null);
+  assert.equal(lee.reference, 'Lee K., 2021, MNRAS, 500, 12');
+  assert.match(lee.problem ?? '', /reference list \(line 5\) gives no arXiv id for lee21.*add its arXiv id/);
+  // A key the list does not hold still resolves through the workspace's .bib.
+  assert.equal(cites.get('smith2020')!.origin, 'bib');
+  assert.equal(cites.get('smith2020')!.reference, null);
+  assert.match(
+    cites.get('ghost')!.problem ?? '',
+    /no \\bibitem\{ghost\} in this file's thebibliography and no entry in refs\.bib/,
+  );
+});
+
 test('a .bib document: abstract fields, and an entry without one resolved by its arXiv id', async (t) => {
   const dir = tempDir(t);
   const bibFile = path.join(dir, 'refs.bib');

@@ -95,6 +95,20 @@ Rings are common in discs \citep[e.g.][]{smith2020}, and some models \citet{evil
 
 const HOSTILE = '<script>window.pwned = 1</script></div><img src=x onerror=alert(1)> **not bold**';
 
+/** A letter whose references are its own thebibliography, as a .bbl pasted into an arXiv source has them. */
+function letterPaper(arxivId: string): string {
+  return String.raw`\documentclass{aastex631}
+\begin{document}
+\title{Winds from super-Eddington discs}
+Photon trapping advects energy inward \citep{Wu2025}, as in the standard solar model of \citet{Ulrich1970}.
+\begin{thebibliography}{}
+\bibitem[{Wu} {et~al.}(2025)]{Wu2025} Wu X., Li Y., 2025, \apj, 980, 12, arXiv:${arxivId}
+\bibitem[{Ulrich}(1970)]{Ulrich1970} Ulrich R.~K., 1970, \apj, 162, 993
+\end{thebibliography}
+\end{document}
+`;
+}
+
 function bibFile(citedAbstract: string): string {
   return `@article{smith2020,
   title = {Dust rings in the disc around {HD} 163296},
@@ -313,6 +327,8 @@ test('the extension in a real VS Code extension host (code-server)', {
   writeFileSync(bib, bibFile(fixtureAbstract));
   const arxivId = '2501.99001';
   writeFileSync(markdownFile, `# Reading list\n\n- arXiv:${arxivId}v2 — to read this week\n`);
+  const letterFile = path.join(workspace, 'letter.tex');
+  writeFileSync(letterFile, letterPaper(arxivId));
   const training = writeTrainingFixture(workspace);
   // Trained by the CLI while VS Code starts: the weights the editor's stopped-and-resumed run must end on.
   const referenceRun = startReferenceRun(workspace, training, path.join(tmp, 'reference-run'));
@@ -391,6 +407,9 @@ test('the extension in a real VS Code extension host (code-server)', {
     hostileAbstract: HOSTILE,
     markdownFile,
     arxivId,
+    letterFile,
+    listedKey: 'Wu2025',
+    noIdKey: 'Ulrich1970',
     explain,
     fetch: { query: 'cat:astro-ph.GA', max: 3, papers: 3 },
     apiKey,

@@ -25,6 +25,13 @@ export interface SuiteParams {
   /** notes.md mentions this arXiv id, which the bundled sample holds. */
   markdownFile: string;
   arxivId: string;
+  /**
+   * letter.tex lists its references itself (thebibliography): `listedKey`'s item names `arxivId`, `noIdKey`'s
+   * item names no id.
+   */
+  letterFile: string;
+  listedKey: string;
+  noIdKey: string;
   /** What `miniastrolm explain --json` gives for `abstract` with the workspace's student (the demo model). */
   explain: { explanation: string; tokens: number; stop: string };
   fetch: { query: string; max: number; papers: number };

@@ -19,6 +19,7 @@ const item: ScannedItem = {
   abstract: 'We observe rings of dust at 10 au and 30 au in the disc.',
   origin: 'bib',
   bibFile: '/w/refs.bib',
+  reference: null,
   problem: null,
 };
 const target = { uri: 'file:///w/paper.tex', offset: 10 };
@@ -103,4 +104,34 @@ test('an item without abstract says why, and offers an arXiv fetch when it has a
   });
   assert.match(md, /is not in the workspace database/);
   assert.ok(md.includes('command:miniastrolm.fetchMissingAbstract'));
+});
+
+test('a thebibliography citation: the key as heading, the reference in italics (escaped), why there is no abstract', () => {
+  const md = hoverMarkdown({
+    item: {
+      ...item,
+      title: null,
+      authors: [],
+      key: 'Ulrich1970',
+      year: '1970',
+      arxivId: null,
+      abstract: null,
+      origin: null,
+      bibFile: null,
+      reference: 'Ulrich, R.K., 1970, ApJ, 162, 993 <b>[x](command:evil)</b>',
+      problem: 'the reference list (line 640) gives no arXiv id for Ulrich1970',
+    },
+    result: undefined,
+    pending: false,
+    noExplainer: null,
+    target,
+    abstractChars: 600,
+  });
+  const [heading, reason] = md.split('\n\n');
+  assert.equal(
+    heading,
+    '**Ulrich1970**  \n1970  \n_Ulrich, R\\.K\\., 1970, ApJ, 162, 993 &lt;b\\>\\[x\\]\\(command:evil\\)&lt;/b\\>_',
+  );
+  assert.match(reason!, /^\$\(info\) .*gives no arXiv id for Ulrich1970/);
+  assert.ok(!md.includes('Fetch the abstract'), 'no id, nothing to fetch');
 });

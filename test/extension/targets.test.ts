@@ -33,6 +33,7 @@ test('a .tex abstract can be inserted under; a citation cannot', () => {
     abstract: 'Some abstract.',
     origin: 'document',
     bibFile: null,
+    reference: null,
     problem: null,
   };
   const tex = targetFromItem(base, '/w/paper.tex', 'file:///w/paper.tex', 7);

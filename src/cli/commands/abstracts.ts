@@ -27,8 +27,9 @@ For each .tex file: its abstracts (\\begin{abstract}, A&A's \\abstract{..}{..}, 
 key with the title and abstract of its .bib entry, and each arXiv id. For each .bib file: each entry that has an
 abstract. Texts are plain (LaTeX converted).
 
-Citation keys are looked up in the --bib files when given, else in the .bib files the document names
-(\\bibliography{..}, \\addbibresource{..}), else in every .bib file in the .tex's folder tree. An entry without an
+Citation keys are looked up in the document's own thebibliography first, then in the --bib files when given,
+else in the .bib files the document names (\\bibliography{..}, \\addbibresource{..}), else in every .bib file in
+the .tex's folder tree. A thebibliography item's abstract is looked up in the database by the arXiv id it names. An entry without an
 abstract but with an arXiv id, and every arXiv id, is looked up in the database when there is one.
 
   --bib FILE   a .bib file to resolve citations with (repeatable)
@@ -131,7 +132,12 @@ function describeItem(item: ListedItem): string {
         ? `  abstract, ${at}${words}: ${shorten(item.text ?? '')}`
         : `  ${item.key}, ${at}: ${item.title ?? '(no title)'}${words}`;
     case 'cite':
-      if (!item.bib) return `  cite ${item.key}, ${at}: not in any .bib file searched`;
+      if (!item.bib) return `  cite ${item.key}, ${at}: not in any reference list or .bib file searched`;
+      if (item.reference !== undefined && item.reference !== null) {
+        return `  cite ${item.key}, ${at} → thebibliography: ${item.title ?? shorten(item.reference)}${
+          item.text ? `${words} from the database` : ' (no abstract)'
+        }`;
+      }
       return `  cite ${item.key}, ${at} → ${path.basename(item.bib)}: ${item.title ?? '(no title)'}${
         item.text ? `${words}${item.source === 'database' ? ' from the database' : ''}` : ' (no abstract)'
       }`;

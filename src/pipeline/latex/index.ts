@@ -5,6 +5,12 @@ export { type BibEntry, type BibParse, type BibProblem, parseBib } from './bib';
 export { splitAuthors } from './bibFields';
 export { type LatexToTextOptions, latexToText } from './latexToText';
 export { type ListedItem, type Listing, type ListingDeps, listItems } from './listing';
-export { bibFilesFor, resolveCitation } from './resolve';
+export { bibFilesFor, listedReference, resolveCitation } from './resolve';
 export type { SourceSpan } from './source';
-export { parseTex, type TexAbstract, type TexCitation, type TexDocument } from './tex';
+export {
+  parseTex,
+  type TexAbstract,
+  type TexBibItem,
+  type TexCitation,
+  type TexDocument,
+} from './tex';

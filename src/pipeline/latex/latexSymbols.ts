@@ -468,6 +468,7 @@ export const KEEP_LAST_ARG: Readonly<Record<string, number>> = {
   fcolorbox: 2,
   href: 1,
   hyperref: 0,
+  bibinfo: 1,
   hyperlink: 1,
   overset: 1,
   underset: 1,

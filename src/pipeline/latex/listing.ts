@@ -1,11 +1,12 @@
 /**
  * Everything the explainer can find in a set of .tex and .bib files, as one flat list: each abstract, each
- * citation key (resolved to its .bib entry), each arXiv id, each .bib entry with an abstract. What `miniastrolm
+ * citation key (resolved to the file's own thebibliography item or its .bib entry), each arXiv id, each .bib
+ * entry with an abstract. What `miniastrolm
  * abstracts` prints. File reading, the folder walk and the database look-up are passed in, so this stays pure.
  */
 import path from 'node:path';
 import { type BibEntry, type BibParse, parseBib } from './bib';
-import { bibFilesFor, resolveCitation } from './resolve';
+import { bibFilesFor, listedReference, resolveCitation } from './resolve';
 import { parseTex } from './tex';
 
 export interface ListedItem {
@@ -19,8 +20,13 @@ export interface ListedItem {
   text: string | null;
   /** Where `text` came from. */
   source: 'tex' | 'bib' | 'database' | null;
-  /** Citations: the .bib file the key resolved in, or null when no .bib has it. */
+  /**
+   * Citations: the file whose reference list holds the key — a .bib, or the .tex itself when its thebibliography
+   * lists it — or null when none does.
+   */
   bib?: string | null;
+  /** Citations listed in a thebibliography: the reference as plain text. */
+  reference?: string | null;
   /** Citations and .bib abstracts: the entry's arXiv id, when it names one. */
   arxivId?: string | null;
 }
@@ -30,7 +36,7 @@ export interface Listing {
   files: number;
   abstracts: number;
   citations: number;
-  /** Citation items whose key is in one of the .bib files searched. */
+  /** Citation items whose key is in the file's thebibliography or one of the .bib files searched. */
   resolved: number;
   /** Items that carry an abstract's text. */
   withText: number;
@@ -87,6 +93,23 @@ export function listItems(files: string[], deps: ListingDeps): Listing {
         : bibFilesFor(file, doc.bibliographies, deps.bibsUnder(path.dirname(file)), deps.exists);
     const bibs = bibFiles.map((bibFile) => ({ file: bibFile, entries: bibOf(bibFile).entries }));
     for (const cite of doc.citations) {
+      const listed = listedReference(cite.key, doc.bibItems);
+      if (listed) {
+        const stored = fromDatabase(listed.arxivId);
+        items.push({
+          kind: 'cite',
+          key: cite.key,
+          file,
+          line: cite.line,
+          title: stored?.title ?? null,
+          text: stored?.abstract ?? null,
+          source: stored ? 'database' : null,
+          bib: file,
+          arxivId: listed.arxivId ?? null,
+          reference: listed.text,
+        });
+        continue;
+      }
       const found = resolveCitation(cite.key, bibs);
       const entry = found?.entry;
       const stored = entry?.abstract ? undefined : fromDatabase(entry?.arxivId);

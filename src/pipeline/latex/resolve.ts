@@ -1,10 +1,12 @@
 /**
- * Citation keys to .bib entries. A document's own `\bibliography{...}` / `\addbibresource{...}` names are looked
- * for beside the .tex (`.bib` appended when missing); when none of them exists, every .bib of the workspace is
- * searched. Pure: the caller passes in which files exist and the parsed entries.
+ * Citation keys to references. A key the document's own `thebibliography` lists is that item (LaTeX uses the list
+ * the document carries); otherwise .bib entries: the document's `\bibliography{...}` / `\addbibresource{...}`
+ * names are looked for beside the .tex (`.bib` appended when missing), and when none of them exists, every .bib
+ * of the workspace is searched. Pure: the caller passes in which files exist and the parsed entries.
  */
 import path from 'node:path';
 import type { BibEntry } from './bib';
+import type { TexBibItem } from './bibItems';
 
 export function bibFilesFor(
   texPath: string,
@@ -54,4 +56,20 @@ export function resolveCitation(
     if (entry) return { file: bib.file, entry };
   }
   return undefined;
+}
+
+const itemIndex = new WeakMap<TexBibItem[], Map<string, TexBibItem>>();
+
+/**
+ * The document's own reference for `key`: exact match only (a `\bibitem` key is a LaTeX name, so case matters),
+ * the first item when a key is listed twice.
+ */
+export function listedReference(key: string, items: TexBibItem[]): TexBibItem | undefined {
+  let index = itemIndex.get(items);
+  if (!index) {
+    index = new Map();
+    for (const item of items) if (!index.has(item.key)) index.set(item.key, item);
+    itemIndex.set(items, index);
+  }
+  return index.get(key);
 }

@@ -1,16 +1,19 @@
 /**
  * What a .tex file holds for the explainer: its abstract(s) in the three forms astronomy journals use
  * (`\begin{abstract}`, A&A's structured `\abstract{context}{aims}{methods}{results}{conclusions}`, and JCAP's
- * `\abstract{...}` before `\maketitle`), its title, every citation key with its own span, arXiv ids, and the .bib
- * files it names. Comments are blanked out (same length, so offsets hold) before anything is looked for: a
- * template's commented `% \abstract{}{}{}{}{}` or a commented `\citep` never counts.
+ * `\abstract{...}` before `\maketitle`), its title, every citation key with its own span, arXiv ids, the .bib
+ * files it names and the references its own `thebibliography` lists (bibItems.ts). Comments are blanked out (same
+ * length, so offsets hold) before anything is looked for: a template's commented `% \abstract{}{}{}{}{}` or a
+ * commented `\citep` never counts.
  */
 import { type ArxivMention, findArxivIds } from './arxivIds';
+import { findBibItems, type TexBibItem } from './bibItems';
 import { CITE_COMMAND } from './latexSymbols';
 import { latexToText } from './latexToText';
 import { lineIndex, matchingBrace, type SourceSpan, trimSpan } from './source';
 
 export type { ArxivMention } from './arxivIds';
+export type { TexBibItem } from './bibItems';
 export type { SourceSpan } from './source';
 
 export interface TexAbstract {
@@ -45,6 +48,8 @@ export interface TexDocument {
   arxivIds: ArxivMention[];
   /** As written in `\bibliography{a,b}` and `\addbibresource{x.bib}`. */
   bibliographies: string[];
+  /** The items of the file's own `thebibliography`, in source order. */
+  bibItems: TexBibItem[];
 }
 
 /** How far a citation's optional arguments and key list may reach before the command is taken as broken. */
@@ -70,6 +75,7 @@ export function parseTex(text: string): TexDocument {
     citations: findCitations(masked, lineAt),
     arxivIds: findArxivIds(source, lineAt),
     bibliographies: findBibliographies(masked),
+    bibItems: findBibItems(source, masked, lineAt),
   };
 }
 

@@ -107,6 +107,41 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
   });
 
   await s.step(
+    "hover over a citation listed in the document's own thebibliography: the item, then the paper by its arXiv id",
+    async () => {
+      const letter = await vscode.workspace.openTextDocument(s.params.letterFile);
+      const shown = await vscode.window.showTextDocument(letter, { preview: false });
+      const text = letter.getText();
+      const onListed = letter.positionAt(text.indexOf(s.params.listedKey) + 2);
+      const seen = await s.hoverUntil(letter.uri, onListed, (t) => /Explanation\*\* _\(student/.test(t));
+      const last = seen.at(-1)!;
+      assert.match(last, /Radiation-pressure-driven winds/, 'the title from the database');
+      assert.match(
+        last,
+        /_Wu X\., Li Y\., 2025, ApJ, 980, 12, arXiv:2501\.99001_/,
+        'the reference as listed',
+      );
+      assert.ok(last.indexOf('> Accretion at rates') > last.indexOf('_Wu X.'), last);
+      shown.selection = new vscode.Selection(onListed, onListed);
+      await vscode.commands.executeCommand('editor.action.showHover');
+      await sleep(500);
+      await s.screenshot({ name: 'hover-thebibliography' });
+      await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+
+      const onNoId = letter.positionAt(text.indexOf(s.params.noIdKey) + 2);
+      const noId = await s.hoverText(letter.uri, onNoId);
+      assert.match(noId, /_Ulrich R\. K\., 1970, ApJ, 162, 993_/);
+      assert.match(noId, /gives no arXiv id for Ulrich1970, so its abstract cannot be looked up/);
+      shown.selection = new vscode.Selection(onNoId, onNoId);
+      await vscode.commands.executeCommand('editor.action.showHover');
+      await sleep(500);
+      await s.screenshot({ name: 'hover-thebibliography-no-id' });
+      await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+      await vscode.window.showTextDocument(tex);
+    },
+  );
+
+  await s.step(
     '"Explain abstract" at the cursor opens the panel (no untitled document) with the explanation',
     async () => {
       // The editor shown now (showing a document again may give a new TextEditor object).
