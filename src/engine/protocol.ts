@@ -37,6 +37,11 @@ export interface ScanDocumentParams {
   text: string;
   /** Every .bib file of the workspace, for citations whose document names no bibliography. */
   workspaceBibs: string[];
+  /**
+   * Every .tex file of the workspace: where the root of a file without `\documentclass` (a section `\input` by
+   * main.tex) is looked for, whose references its citations resolve through. Absent: the file stands alone.
+   */
+  workspaceTex?: string[];
   databasePath: string;
 }
 

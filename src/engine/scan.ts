@@ -23,6 +23,7 @@ import type { Db } from '../pipeline/store/database';
 import { PaperStore } from '../pipeline/store/papers';
 import type { ScanDocumentParams, ScanDocumentResult, ScannedItem } from './protocol';
 import type { Databases } from './resources';
+import { rootReferences, TexFiles } from './rootDocument';
 
 /** Parsed .bib files, reparsed only when their size or modification time changes. */
 export class BibFiles {
@@ -129,7 +130,12 @@ function fromBibEntry(
  * A citation of an item in the document's own reference list: typeset text with no fields, so the abstract comes
  * from the database through the arXiv id (or DOI) the text names.
  */
-function fromBibItem(item: ScannedItem, listed: TexBibItem, db: Db | undefined): ScannedItem {
+function fromBibItem(
+  item: ScannedItem,
+  listed: TexBibItem,
+  listFile: string | null,
+  db: Db | undefined,
+): ScannedItem {
   const withItem: ScannedItem = {
     ...item,
     paperId: listed.arxivId ?? (listed.doi ? `doi:${listed.doi}` : null),
@@ -143,7 +149,7 @@ function fromBibItem(item: ScannedItem, listed: TexBibItem, db: Db | undefined):
   return {
     ...withItem,
     problem:
-      `the reference list (line ${listed.line}) gives no arXiv id for ${listed.key}, so its abstract cannot be ` +
+      `the reference list (${listFile ? `${path.basename(listFile)}, ` : ''}line ${listed.line}) gives no arXiv id for ${listed.key}, so its abstract cannot be ` +
       'looked up: add its arXiv id to the \\bibitem, or cite it from a .bib entry with an abstract',
   };
 }
@@ -152,6 +158,7 @@ export function scanDocument(
   params: ScanDocumentParams,
   databases: Databases,
   bibs: BibFiles = defaultBibFiles,
+  texFiles: TexFiles = defaultTexFiles,
 ): ScanDocumentResult {
   const db = databases.ifExists(params.databasePath);
   const problems: string[] = [];
@@ -165,8 +172,14 @@ export function scanDocument(
 
   if (params.flavor === 'tex') {
     const doc = parseTex(params.text);
-    const bibFiles = bibFilesFor(params.file, doc.bibliographies, params.workspaceBibs, exists);
+    // A part of a paper (no \documentclass) cites through its root's list and bibliography, as LaTeX compiles it.
+    const parent = rootReferences(params.file, params.text, params.workspaceTex ?? [], texFiles);
+    const bibFiles =
+      parent && doc.bibliographies.length === 0
+        ? bibFilesFor(parent.root, parent.doc.bibliographies, params.workspaceBibs, exists)
+        : bibFilesFor(params.file, doc.bibliographies, params.workspaceBibs, exists);
     const loaded = bibFiles.map((file) => ({ file, entries: bibs.read(file, problems) }));
+    const listName = parent && doc.bibItems.length === 0 ? `${path.basename(parent.root)}'s` : "this file's";
     for (const a of doc.abstracts) {
       items.push({
         ...blank('abstract', a.span.start, a.span.end, a.line),
@@ -177,9 +190,10 @@ export function scanDocument(
     }
     for (const c of doc.citations) {
       const item = { ...blank('cite', c.span.start, c.span.end, c.line), key: c.key };
-      const listed = listedReference(c.key, doc.bibItems);
+      const own = listedReference(c.key, doc.bibItems);
+      const listed = own ?? (parent ? listedReference(c.key, parent.doc.bibItems) : undefined);
       if (listed) {
-        items.push(fromBibItem(item, listed, db));
+        items.push(fromBibItem(item, listed, own ? null : parent!.root, db));
         continue;
       }
       const found = resolveCitation(c.key, loaded);
@@ -188,7 +202,11 @@ export function scanDocument(
           ? fromBibEntry(item, found.entry, found.file, db)
           : {
               ...item,
-              problem: missingReason(c.key, bibFiles, doc.bibItems.length > 0),
+              problem: missingReason(
+                c.key,
+                bibFiles,
+                doc.bibItems.length > 0 || (parent?.doc.bibItems.length ?? 0) > 0 ? listName : null,
+              ),
             },
       );
     }
@@ -216,8 +234,10 @@ export function scanDocument(
   return { items, bibFiles: [], problems };
 }
 
-function missingReason(key: string, bibFiles: string[], hasList: boolean): string {
-  const inList = hasList ? `no \\bibitem{${key}} in this file's thebibliography` : '';
+/** Why `key` resolved nowhere; `listName` ("this file's", "main.tex's") when a thebibliography was searched. */
+function missingReason(key: string, bibFiles: string[], listName: string | null): string {
+  const hasList = listName !== null;
+  const inList = hasList ? `no \\bibitem{${key}} in ${listName} thebibliography` : '';
   if (bibFiles.length > 0) {
     const names = bibFiles.map((f) => path.basename(f)).join(', ');
     return hasList ? `${inList} and no entry in ${names}` : `no entry "${key}" in ${names}`;
@@ -228,3 +248,4 @@ function missingReason(key: string, bibFiles: string[], hasList: boolean): strin
 }
 
 const defaultBibFiles = new BibFiles();
+const defaultTexFiles = new TexFiles();

@@ -29,6 +29,7 @@ export class DocumentIndex implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Map<string, Promise<ScanDocumentResult | undefined>>();
   private workspaceBibs: Promise<string[]> | undefined;
+  private workspaceTex: Promise<string[]> | undefined;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after a document's scan is stored (CodeLenses refresh on it). */
   readonly onDidScan = this.changed.event;
@@ -44,11 +45,21 @@ export class DocumentIndex implements vscode.Disposable {
       this.workspaceBibs = undefined;
       this.rescanOpen('tex');
     };
+    // A root document (main.tex) created, deleted or edited on disk changes what its parts' citations resolve to.
+    const texWatcher = vscode.workspace.createFileSystemWatcher('**/*.tex');
+    const texChanged = () => {
+      this.workspaceTex = undefined;
+      this.rescanOpen('tex');
+    };
     this.disposables.push(
       watcher,
       watcher.onDidCreate(bibsChanged),
       watcher.onDidDelete(bibsChanged),
       watcher.onDidChange(() => this.rescanOpen('tex')),
+      texWatcher,
+      texWatcher.onDidCreate(texChanged),
+      texWatcher.onDidDelete(texChanged),
+      texWatcher.onDidChange((uri) => this.rescanOpen('tex', uri)),
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
@@ -90,6 +101,7 @@ export class DocumentIndex implements vscode.Disposable {
   refresh(): void {
     this.scans.clear();
     this.workspaceBibs = undefined;
+    this.workspaceTex = undefined;
     for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
   }
 
@@ -104,6 +116,7 @@ export class DocumentIndex implements vscode.Disposable {
         flavor,
         text: document.getText(),
         workspaceBibs: flavor === 'tex' ? await this.bibs() : [],
+        workspaceTex: flavor === 'tex' ? await this.texFiles() : [],
         databasePath: readSettings().databasePath,
       });
       for (const problem of result.problems) this.log.appendLine(`${document.uri.fsPath}: ${problem}`);
@@ -125,6 +138,13 @@ export class DocumentIndex implements vscode.Disposable {
     return this.workspaceBibs;
   }
 
+  private texFiles(): Promise<string[]> {
+    this.workspaceTex ??= Promise.resolve(
+      vscode.workspace.findFiles('**/*.tex', '**/{node_modules,.git}/**', 500),
+    ).then((uris) => uris.map((u) => u.fsPath));
+    return this.workspaceTex;
+  }
+
   private schedule(document: vscode.TextDocument, delay = this.delayMs): void {
     const flavor = flavorOf(document);
     if (!flavor || document.uri.scheme === 'output') return;
@@ -141,9 +161,10 @@ export class DocumentIndex implements vscode.Disposable {
     );
   }
 
-  private rescanOpen(flavor: DocumentFlavor): void {
+  /** Rescans the open documents of `flavor`, except `saved` (its own edits already rescan it). */
+  private rescanOpen(flavor: DocumentFlavor, saved?: vscode.Uri): void {
     for (const document of vscode.workspace.textDocuments) {
-      if (flavorOf(document) === flavor) {
+      if (flavorOf(document) === flavor && document.uri.toString() !== saved?.toString()) {
         this.scans.delete(document.uri.toString());
         this.schedule(document, 0);
       }

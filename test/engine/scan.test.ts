@@ -133,6 +133,63 @@ Rings \citep{wu22, lee21} and gaps \citet{smith2020}; see also \cite{ghost}.
   );
 });
 
+test("a part of a paper (no \\documentclass) cites through its root's thebibliography and bibliography", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(path.join(dir, 'sections'));
+  const main = path.join(dir, 'main.tex');
+  writeFileSync(
+    main,
+    String.raw`\documentclass{aastex631}
+\begin{document}
+\input{sections/results}
+\begin{thebibliography}{}
+\bibitem[{Wu}(2022)]{wu22} Wu X., 2022, \apj, 930, 1, arXiv:2501.90001
+\end{thebibliography}
+\end{document}
+`,
+  );
+  const part = path.join(dir, 'sections', 'results.tex');
+  const partText = 'Rings \\citep{wu22, ghost}.\n';
+  writeFileSync(part, partText);
+  const thesis = path.join(dir, 'thesis.tex');
+  writeFileSync(thesis, '\\documentclass{book}\n\\include{chapter}\n\\bibliography{refs}\n');
+  const chapter = path.join(dir, 'chapter.tex');
+  writeFileSync(chapter, 'As \\citet{smith2020} showed.');
+  writeFileSync(path.join(dir, 'refs.bib'), BIB);
+  writeFileSync(path.join(dir, 'other.bib'), '@article{other, title={Other}}\n');
+  const databasePath = path.join(dir, 'astro.db');
+  const db = openDatabase(databasePath);
+  new PaperStore(db).upsertMany([fixturePaper('2501.90001')], 'arxiv-api', 'now');
+  db.close();
+
+  const { client } = startTestEngine(t);
+  const workspaceTex = [main, part, thesis, chapter];
+  const scan = (file: string, text: string, tex: string[] | undefined) =>
+    client.request(Requests.scanDocument, {
+      file,
+      flavor: 'tex',
+      text,
+      workspaceBibs: [path.join(dir, 'other.bib')],
+      ...(tex ? { workspaceTex: tex } : {}),
+      databasePath,
+    });
+  const [wu, ghost] = (await scan(part, partText, workspaceTex)).items.filter((i) => i.kind === 'cite');
+  assert.equal(wu!.reference, 'Wu X., 2022, ApJ, 930, 1, arXiv:2501.90001');
+  assert.match(wu!.abstract ?? '', /dust/i);
+  assert.match(
+    ghost!.problem ?? '',
+    /no \\bibitem\{ghost\} in main\.tex's thebibliography and no entry in other\.bib/,
+  );
+  // The root's \bibliography{refs} is the one searched (named beside the root), not the workspace's other .bib.
+  const chapterScan = await scan(chapter, 'As \\citet{smith2020} showed.', workspaceTex);
+  assert.deepEqual(chapterScan.bibFiles, [path.join(dir, 'refs.bib')]);
+  assert.equal(chapterScan.items[0]!.origin, 'bib');
+  // Without the workspace's .tex files the part stands alone, as before.
+  const alone = (await scan(part, partText, undefined)).items.filter((i) => i.kind === 'cite');
+  assert.equal(alone[0]!.reference, null);
+  assert.match(alone[0]!.problem ?? '', /no entry "wu22" in other\.bib/);
+});
+
 test('a .bib document: abstract fields, and an entry without one resolved by its arXiv id', async (t) => {
   const dir = tempDir(t);
   const bibFile = path.join(dir, 'refs.bib');

@@ -101,6 +101,7 @@ function letterPaper(arxivId: string): string {
 \begin{document}
 \title{Winds from super-Eddington discs}
 Photon trapping advects energy inward \citep{Wu2025}, as in the standard solar model of \citet{Ulrich1970}.
+\input{sections/method}
 \begin{thebibliography}{}
 \bibitem[{Wu} {et~al.}(2025)]{Wu2025} Wu X., Li Y., 2025, \apj, 980, 12, arXiv:${arxivId}
 \bibitem[{Ulrich}(1970)]{Ulrich1970} Ulrich R.~K., 1970, \apj, 162, 993
@@ -329,6 +330,10 @@ test('the extension in a real VS Code extension host (code-server)', {
   writeFileSync(markdownFile, `# Reading list\n\n- arXiv:${arxivId}v2 — to read this week\n`);
   const letterFile = path.join(workspace, 'letter.tex');
   writeFileSync(letterFile, letterPaper(arxivId));
+  // A part of the letter, pulled in by its \input: its citations resolve through the letter's list.
+  const letterPartFile = path.join(workspace, 'sections', 'method.tex');
+  mkdirSync(path.dirname(letterPartFile));
+  writeFileSync(letterPartFile, '\\section{Method}\nWe follow \\citet{Wu2025} in trapping photons.\n');
   const training = writeTrainingFixture(workspace);
   // Trained by the CLI while VS Code starts: the weights the editor's stopped-and-resumed run must end on.
   const referenceRun = startReferenceRun(workspace, training, path.join(tmp, 'reference-run'));
@@ -408,6 +413,7 @@ test('the extension in a real VS Code extension host (code-server)', {
     markdownFile,
     arxivId,
     letterFile,
+    letterPartFile,
     listedKey: 'Wu2025',
     noIdKey: 'Ulrich1970',
     explain,

@@ -30,6 +30,8 @@ export interface SuiteParams {
    * item names no id.
    */
   letterFile: string;
+  /** sections/method.tex, which letter.tex pulls in with \input, cites `listedKey`. */
+  letterPartFile: string;
   listedKey: string;
   noIdKey: string;
   /** What `miniastrolm explain --json` gives for `abstract` with the workspace's student (the demo model). */

@@ -6,6 +6,7 @@ export { splitAuthors } from './bibFields';
 export { type LatexToTextOptions, latexToText } from './latexToText';
 export { type ListedItem, type Listing, type ListingDeps, listItems } from './listing';
 export { bibFilesFor, listedReference, resolveCitation } from './resolve';
+export { findRoot, includedFiles, isRootDocument, magicRoot } from './root';
 export type { SourceSpan } from './source';
 export {
   parseTex,

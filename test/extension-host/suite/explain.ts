@@ -137,6 +137,19 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
       await sleep(500);
       await s.screenshot({ name: 'hover-thebibliography-no-id' });
       await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+
+      // A section the letter \input's has no list of its own: its citation resolves through the letter's.
+      const part = await vscode.workspace.openTextDocument(s.params.letterPartFile);
+      const partEditor = await vscode.window.showTextDocument(part, { preview: false });
+      const onPartCite = part.positionAt(part.getText().indexOf(s.params.listedKey) + 2);
+      const inPart = await s.hoverUntil(part.uri, onPartCite, (t) => /Explanation\*\* _\(student/.test(t));
+      assert.match(inPart.at(-1)!, /Radiation-pressure-driven winds/);
+      assert.match(inPart.at(-1)!, /_Wu X\., Li Y\., 2025/);
+      partEditor.selection = new vscode.Selection(onPartCite, onPartCite);
+      await vscode.commands.executeCommand('editor.action.showHover');
+      await sleep(500);
+      await s.screenshot({ name: 'hover-root-document' });
+      await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
       await vscode.window.showTextDocument(tex);
     },
   );
