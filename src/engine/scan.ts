@@ -1,6 +1,7 @@
 /**
  * What a document holds for the editor, in one pass: its abstracts, its citations resolved to references (its own
- * thebibliography first, then the .bib files it names, else every .bib of the workspace), and its arXiv ids —
+ * thebibliography and its root's first, then the .bib files it names, else every .bib of the workspace, then the
+ * .bbl beside the root), and its arXiv ids —
  * each with the abstract as plain text from the document, the .bib entry or the workspace database. The editor caches the answer per document
  * version, and its hovers read that cache; nothing here waits on the network.
  */
@@ -10,6 +11,7 @@ import { describeError } from '../core/errors';
 import {
   type ArxivMention,
   type BibEntry,
+  bblFor,
   bibFilesFor,
   findArxivIds,
   latexToText,
@@ -18,6 +20,7 @@ import {
   parseTex,
   resolveCitation,
   type TexBibItem,
+  type TexDocument,
 } from '../pipeline/latex';
 import type { Db } from '../pipeline/store/database';
 import { PaperStore } from '../pipeline/store/papers';
@@ -172,14 +175,7 @@ export function scanDocument(
 
   if (params.flavor === 'tex') {
     const doc = parseTex(params.text);
-    // A part of a paper (no \documentclass) cites through its root's list and bibliography, as LaTeX compiles it.
-    const parent = rootReferences(params.file, params.text, params.workspaceTex ?? [], texFiles);
-    const bibFiles =
-      parent && doc.bibliographies.length === 0
-        ? bibFilesFor(parent.root, parent.doc.bibliographies, params.workspaceBibs, exists)
-        : bibFilesFor(params.file, doc.bibliographies, params.workspaceBibs, exists);
-    const loaded = bibFiles.map((file) => ({ file, entries: bibs.read(file, problems) }));
-    const listName = parent && doc.bibItems.length === 0 ? `${path.basename(parent.root)}'s` : "this file's";
+    const sources = referenceSources(params, doc, bibs, texFiles, problems);
     for (const a of doc.abstracts) {
       items.push({
         ...blank('abstract', a.span.start, a.span.end, a.line),
@@ -189,29 +185,16 @@ export function scanDocument(
       });
     }
     for (const c of doc.citations) {
-      const item = { ...blank('cite', c.span.start, c.span.end, c.line), key: c.key };
-      const own = listedReference(c.key, doc.bibItems);
-      const listed = own ?? (parent ? listedReference(c.key, parent.doc.bibItems) : undefined);
-      if (listed) {
-        items.push(fromBibItem(item, listed, own ? null : parent!.root, db));
-        continue;
-      }
-      const found = resolveCitation(c.key, loaded);
       items.push(
-        found
-          ? fromBibEntry(item, found.entry, found.file, db)
-          : {
-              ...item,
-              problem: missingReason(
-                c.key,
-                bibFiles,
-                doc.bibItems.length > 0 || (parent?.doc.bibItems.length ?? 0) > 0 ? listName : null,
-              ),
-            },
+        resolveCite({ ...blank('cite', c.span.start, c.span.end, c.line), key: c.key }, sources, db),
       );
     }
     items.push(...doc.arxivIds.map(arxivItem));
-    return { items: items.sort((a, b) => a.start - b.start), bibFiles, problems: problems.slice(0, 5) };
+    return {
+      items: items.sort((a, b) => a.start - b.start),
+      bibFiles: sources.bibs.map((b) => b.file),
+      problems: problems.slice(0, 5),
+    };
   }
   if (params.flavor === 'bib') {
     const parsed = parseBib(params.text);
@@ -234,17 +217,72 @@ export function scanDocument(
   return { items, bibFiles: [], problems };
 }
 
-/** Why `key` resolved nowhere; `listName` ("this file's", "main.tex's") when a thebibliography was searched. */
-function missingReason(key: string, bibFiles: string[], listName: string | null): string {
-  const hasList = listName !== null;
-  const inList = hasList ? `no \\bibitem{${key}} in ${listName} thebibliography` : '';
-  if (bibFiles.length > 0) {
-    const names = bibFiles.map((f) => path.basename(f)).join(', ');
-    return hasList ? `${inList} and no entry in ${names}` : `no entry "${key}" in ${names}`;
+/** Where a .tex file's citations are looked up, in the order LaTeX would find them. */
+interface ReferenceSources {
+  /** Reference lists (thebibliography) before the .bib files: the file's own, then its root's. */
+  lists: { items: TexBibItem[]; file: string | null; name: string }[];
+  bibs: { file: string; entries: BibEntry[] }[];
+  /** The .bbl BibTeX wrote beside the root: the last resort (an arXiv source ships it instead of the .bib). */
+  bbl: { items: TexBibItem[]; file: string } | null;
+}
+
+function referenceSources(
+  params: ScanDocumentParams,
+  doc: TexDocument,
+  bibs: BibFiles,
+  texFiles: TexFiles,
+  problems: string[],
+): ReferenceSources {
+  // A part of a paper (no \documentclass) cites through its root's list and bibliography, as LaTeX compiles it.
+  const parent = rootReferences(params.file, params.text, params.workspaceTex ?? [], texFiles);
+  const lists: ReferenceSources['lists'] = [];
+  if (doc.bibItems.length > 0)
+    lists.push({ items: doc.bibItems, file: null, name: "this file's thebibliography" });
+  if (parent && parent.doc.bibItems.length > 0) {
+    lists.push({
+      items: parent.doc.bibItems,
+      file: parent.root,
+      name: `${path.basename(parent.root)}'s thebibliography`,
+    });
   }
-  return hasList
-    ? `${inList} and no .bib file to look in`
-    : `no .bib file found for "${key}" (name one with \\bibliography{…}, or add a .bib to the workspace)`;
+  const bibFiles =
+    parent && doc.bibliographies.length === 0
+      ? bibFilesFor(parent.root, parent.doc.bibliographies, params.workspaceBibs, exists)
+      : bibFilesFor(params.file, doc.bibliographies, params.workspaceBibs, exists);
+  const bblFile = bblFor(parent?.root ?? params.file);
+  const bblItems = texFiles.parsed(bblFile)?.bibItems ?? [];
+  return {
+    lists,
+    bibs: bibFiles.map((file) => ({ file, entries: bibs.read(file, problems) })),
+    bbl: bblItems.length > 0 ? { items: bblItems, file: bblFile } : null,
+  };
+}
+
+function resolveCite(item: ScannedItem, sources: ReferenceSources, db: Db | undefined): ScannedItem {
+  const key = item.key!;
+  for (const list of sources.lists) {
+    const listed = listedReference(key, list.items);
+    if (listed) return fromBibItem(item, listed, list.file, db);
+  }
+  const found = resolveCitation(key, sources.bibs);
+  if (found) return fromBibEntry(item, found.entry, found.file, db);
+  const fromBbl = sources.bbl ? listedReference(key, sources.bbl.items) : undefined;
+  if (fromBbl) return fromBibItem(item, fromBbl, sources.bbl!.file, db);
+  const searched = [
+    ...sources.lists.map((l) => l.name),
+    ...sources.bibs.map((b) => path.basename(b.file)),
+    ...(sources.bbl ? [path.basename(sources.bbl.file)] : []),
+  ];
+  const problem =
+    searched.length === 0
+      ? `no .bib file found for "${key}" (name one with \\bibliography{…}, or add a .bib to the workspace)`
+      : `no entry "${key}" in ${orList(searched)}`;
+  return { ...item, problem };
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(names: string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
 }
 
 const defaultBibFiles = new BibFiles();

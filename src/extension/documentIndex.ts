@@ -40,7 +40,8 @@ export class DocumentIndex implements vscode.Disposable {
     private readonly log: vscode.OutputChannel,
     private readonly delayMs = 300,
   ) {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.bib');
+    // .bib files, and the .bbl BibTeX writes (citations fall back to it).
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{bib,bbl}');
     const bibsChanged = () => {
       this.workspaceBibs = undefined;
       this.rescanOpen('tex');

@@ -81,7 +81,7 @@ test('abstracts on the real Griffiths et al. paper: citations resolved through i
   const human = await runCli(['abstracts', tex, '--db', path.join(tempDir(t), 'none.db')]);
   assert.match(
     human.stdout,
-    /cite Ulrich1970, line 88 → thebibliography: Ulrich, R\.K\., 1970, ApJ, 162, 993 \(no abstract\)/,
+    /cite Ulrich1970, line 88 → aanda_griffiths2013_solareigen\.tex \(reference list\): Ulrich, R\.K\., 1970, ApJ, 162, 993 \(no abstract\)/,
   );
   assert.match(
     human.stdout,
@@ -140,6 +140,35 @@ test('abstracts finds the .bib a document names beside it, and .bib abstracts; a
     'Building Protoplanetary Disks from the Molecular Cloud: Redefining the Disk Timeline',
   );
   assert.equal(items[1]!.bib, null);
+});
+
+test('abstracts on an arXiv source: the .bbl beside the root, and a section resolved through its root', async (t) => {
+  const dir = tempDir(t);
+  const ms = path.join(dir, 'ms.tex');
+  writeFileSync(ms, '\\documentclass{aastex631}\nWinds \\citep{wu22}.\n\\input{sections/disc}\n\\bibliography{refs}\n');
+  const disc = path.join(dir, 'sections', 'disc.tex');
+  mkdirSync(path.dirname(disc));
+  writeFileSync(disc, 'As \\citet{lee21} and \\citet{ghost} argued.\n');
+  writeFileSync(
+    path.join(dir, 'ms.bbl'),
+    '\\begin{thebibliography}{2}\n\\bibitem[{{Lee}(2021)}]{lee21}\nLee K., 2021, \\mnras, 500, 12\n' +
+      '\\bibitem[{{Wu}(2022)}]{wu22}\nWu X., 2022, \\apj, 930, 1, arXiv:2501.90001\n\\end{thebibliography}\n',
+  );
+  const run = await runCli(['abstracts', ms, disc, '--json', '--db', path.join(dir, 'none.db')]);
+  assert.equal(run.code, 0, run.stderr);
+  const cites = (run.json?.['items'] as (Item & { reference?: string; arxivId?: string })[]).filter(
+    (i) => i.kind === 'cite',
+  );
+  assert.deepEqual(
+    cites.map((c) => [c.key, c.file, c.bib, c.arxivId ?? null]),
+    [
+      ['wu22', ms, path.join(dir, 'ms.bbl'), '2501.90001'],
+      ['lee21', disc, path.join(dir, 'ms.bbl'), null],
+      ['ghost', disc, null, null],
+    ],
+  );
+  assert.equal(cites[1]!.reference, 'Lee K., 2021, MNRAS, 500, 12');
+  assert.equal(run.json?.['resolved'], 2);
 });
 
 test('abstracts: usage and unreadable files have their exit codes', async (t) => {

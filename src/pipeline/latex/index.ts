@@ -5,7 +5,7 @@ export { type BibEntry, type BibParse, type BibProblem, parseBib } from './bib';
 export { splitAuthors } from './bibFields';
 export { type LatexToTextOptions, latexToText } from './latexToText';
 export { type ListedItem, type Listing, type ListingDeps, listItems } from './listing';
-export { bibFilesFor, listedReference, resolveCitation } from './resolve';
+export { bblFor, bibFilesFor, listedReference, resolveCitation } from './resolve';
 export { findRoot, includedFiles, isRootDocument, magicRoot } from './root';
 export type { SourceSpan } from './source';
 export {

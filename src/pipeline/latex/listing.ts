@@ -6,8 +6,10 @@
  */
 import path from 'node:path';
 import { type BibEntry, type BibParse, parseBib } from './bib';
-import { bibFilesFor, listedReference, resolveCitation } from './resolve';
-import { parseTex } from './tex';
+import type { TexBibItem } from './bibItems';
+import { bblFor, bibFilesFor, listedReference, resolveCitation } from './resolve';
+import { findRoot, isRootDocument } from './root';
+import { parseTex, type TexCitation, type TexDocument } from './tex';
 
 export interface ListedItem {
   kind: 'abstract' | 'cite' | 'arxiv-id';
@@ -21,11 +23,11 @@ export interface ListedItem {
   /** Where `text` came from. */
   source: 'tex' | 'bib' | 'database' | null;
   /**
-   * Citations: the file whose reference list holds the key — a .bib, or the .tex itself when its thebibliography
-   * lists it — or null when none does.
+   * Citations: the file whose reference list holds the key — a .bib, a .tex whose thebibliography lists it (the
+   * file's own or its root's), or the root's .bbl — or null when none does.
    */
   bib?: string | null;
-  /** Citations listed in a thebibliography: the reference as plain text. */
+  /** Citations listed in a thebibliography or .bbl: the reference as plain text. */
   reference?: string | null;
   /** Citations and .bib abstracts: the entry's arXiv id, when it names one. */
   arxivId?: string | null;
@@ -68,6 +70,17 @@ export function listItems(files: string[], deps: ListingDeps): Listing {
     return bib;
   };
   const fromDatabase = (arxivId: string | undefined) => (arxivId ? deps.lookup?.(arxivId) : undefined);
+  const parsedTex = new Map<string, TexDocument>();
+  const texOf = (file: string, text?: string): TexDocument => {
+    let doc = parsedTex.get(file);
+    if (!doc) {
+      doc = parseTex(text ?? deps.read(file));
+      parsedTex.set(file, doc);
+    }
+    return doc;
+  };
+  const readIfAny = (file: string) => (deps.exists(file) ? deps.read(file) : undefined);
+  const texFiles = files.filter((f) => !/\.bib$/i.test(f));
 
   const items: ListedItem[] = [];
   for (const file of files) {
@@ -75,7 +88,8 @@ export function listItems(files: string[], deps: ListingDeps): Listing {
       for (const entry of bibOf(file).entries) if (entry.abstract) items.push(bibAbstractItem(file, entry));
       continue;
     }
-    const doc = parseTex(deps.read(file));
+    const text = deps.read(file);
+    const doc = texOf(file, text);
     for (const abstract of doc.abstracts) {
       items.push({
         kind: 'abstract',
@@ -87,30 +101,37 @@ export function listItems(files: string[], deps: ListingDeps): Listing {
         source: 'tex',
       });
     }
+    // A part of a paper (no \documentclass) cites through its root among the files listed, as LaTeX compiles it.
+    const root = isRootDocument(text) ? undefined : findRoot(file, text, texFiles, readIfAny);
+    const rootDoc = root ? texOf(root) : undefined;
+    const lists = [
+      { file, items: doc.bibItems },
+      ...(root && rootDoc ? [{ file: root, items: rootDoc.bibItems }] : []),
+    ];
     const bibFiles =
       deps.bibs && deps.bibs.length > 0
         ? deps.bibs
-        : bibFilesFor(file, doc.bibliographies, deps.bibsUnder(path.dirname(file)), deps.exists);
+        : root && rootDoc && doc.bibliographies.length === 0
+          ? bibFilesFor(root, rootDoc.bibliographies, deps.bibsUnder(path.dirname(root)), deps.exists)
+          : bibFilesFor(file, doc.bibliographies, deps.bibsUnder(path.dirname(file)), deps.exists);
     const bibs = bibFiles.map((bibFile) => ({ file: bibFile, entries: bibOf(bibFile).entries }));
+    // Last, the .bbl BibTeX wrote beside the root: all an arXiv source ships.
+    const bbl = bblFor(root ?? file);
+    const bblItems = deps.exists(bbl) ? texOf(bbl).bibItems : [];
     for (const cite of doc.citations) {
-      const listed = listedReference(cite.key, doc.bibItems);
-      if (listed) {
-        const stored = fromDatabase(listed.arxivId);
-        items.push({
-          kind: 'cite',
-          key: cite.key,
-          file,
-          line: cite.line,
-          title: stored?.title ?? null,
-          text: stored?.abstract ?? null,
-          source: stored ? 'database' : null,
-          bib: file,
-          arxivId: listed.arxivId ?? null,
-          reference: listed.text,
-        });
+      const inList = lists
+        .map((list) => ({ file: list.file, item: listedReference(cite.key, list.items) }))
+        .find((l) => l.item);
+      if (inList) {
+        items.push(listedCite(cite, file, inList.file, inList.item!, fromDatabase));
         continue;
       }
       const found = resolveCitation(cite.key, bibs);
+      const inBbl = found ? undefined : listedReference(cite.key, bblItems);
+      if (inBbl) {
+        items.push(listedCite(cite, file, bbl, inBbl, fromDatabase));
+        continue;
+      }
       const entry = found?.entry;
       const stored = entry?.abstract ? undefined : fromDatabase(entry?.arxivId);
       items.push({
@@ -148,6 +169,29 @@ export function listItems(files: string[], deps: ListingDeps): Listing {
     withText: items.filter((i) => i.text !== null).length,
     arxivIds: items.filter((i) => i.kind === 'arxiv-id').length,
     problems,
+  };
+}
+
+/** A citation of an item in a reference list (a thebibliography or a .bbl): its abstract by the arXiv id it names. */
+function listedCite(
+  cite: TexCitation,
+  file: string,
+  listFile: string,
+  listed: TexBibItem,
+  fromDatabase: (arxivId: string | undefined) => { title: string; abstract: string } | undefined,
+): ListedItem {
+  const stored = fromDatabase(listed.arxivId);
+  return {
+    kind: 'cite',
+    key: cite.key,
+    file,
+    line: cite.line,
+    title: stored?.title ?? null,
+    text: stored?.abstract ?? null,
+    source: stored ? 'database' : null,
+    bib: listFile,
+    arxivId: listed.arxivId ?? null,
+    reference: listed.text,
   };
 }
 

@@ -2,7 +2,8 @@
  * Citation keys to references. A key the document's own `thebibliography` lists is that item (LaTeX uses the list
  * the document carries); otherwise .bib entries: the document's `\bibliography{...}` / `\addbibresource{...}`
  * names are looked for beside the .tex (`.bib` appended when missing), and when none of them exists, every .bib
- * of the workspace is searched. Pure: the caller passes in which files exist and the parsed entries.
+ * of the workspace is searched; last, the .bbl BibTeX wrote beside the root (`bblFor`) — all an arXiv source
+ * ships, since arXiv does not run BibTeX. Pure: the caller passes in which files exist and the parsed entries.
  */
 import path from 'node:path';
 import type { BibEntry } from './bib';
@@ -19,6 +20,12 @@ export function bibFilesFor(
     .map((name) => path.resolve(folder, /\.bib$/i.test(name) ? name : `${name}.bib`))
     .filter((file, index, all) => all.indexOf(file) === index && exists(file));
   return named.length > 0 ? named : [...new Set(workspaceBibs)];
+}
+
+/** The .bbl file BibTeX writes for the document `texPath` (its folder, its name): main.tex → main.bbl. */
+export function bblFor(texPath: string): string {
+  const parsed = path.parse(texPath);
+  return path.join(parsed.dir, `${parsed.name}.bbl`);
 }
 
 /** Per entry list: key → entry (first wins, as BibTeX takes the first), built once per parsed file. */
