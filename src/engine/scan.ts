@@ -189,6 +189,11 @@ export function scanDocument(
         resolveCite({ ...blank('cite', c.span.start, c.span.end, c.line), key: c.key }, sources, db),
       );
     }
+    // Each item of the file's own reference list (a thebibliography, an open .bbl) hovers as a citation of itself.
+    for (const listed of doc.bibItems) {
+      const item = { ...blank('cite', listed.span.start, listed.span.end, listed.line), key: listed.key };
+      items.push(fromBibItem(item, listed, null, db));
+    }
     items.push(...doc.arxivIds.map(arxivItem));
     return {
       items: items.sort((a, b) => a.start - b.start),

@@ -9,6 +9,7 @@ import type { DocumentFlavor, ScanDocumentResult, ScannedItem } from '../engine/
 import { Requests } from '../engine/protocol';
 import type { EngineClient } from './engineClient';
 import { readSettings } from './settings';
+import { innermostItem } from './targets';
 
 /** Documents past this size are not scanned (a 5 MB .bib is fine; a 50 MB log named .tex is not). */
 const MAX_SCAN_CHARS = 20_000_000;
@@ -17,7 +18,8 @@ const MAYBE_ARXIV = /arxiv|\b\d{4}\.\d{4,5}\b|\b[a-z-]+(?:\.[A-Z]{2})?\/\d{7}\b/
 
 export function flavorOf(document: vscode.TextDocument): DocumentFlavor | null {
   const ext = path.extname(document.uri.path).toLowerCase();
-  if (['latex', 'tex', 'context'].includes(document.languageId) || ['.tex', '.ltx'].includes(ext))
+  // .bbl: the reference list BibTeX writes, LaTeX too (its items hover like citations).
+  if (['latex', 'tex', 'context'].includes(document.languageId) || ['.tex', '.ltx', '.bbl'].includes(ext))
     return 'tex';
   if (['bibtex', 'bib', 'biblatex'].includes(document.languageId) || ext === '.bib') return 'bib';
   if (['markdown', 'plaintext'].includes(document.languageId)) return 'text';
@@ -80,7 +82,7 @@ export class DocumentIndex implements vscode.Disposable {
       this.schedule(document, 0);
       return undefined;
     }
-    return scan.items.find((item) => item.start <= offset && offset <= item.end);
+    return innermostItem(scan.items, offset);
   }
 
   /** Scans now (or joins a scan under way) and resolves with the result for the document's current version. */

@@ -25,12 +25,12 @@ import { chooseSource, studentModelExists } from './sources';
 import { registerTraining } from './training';
 import { WorkspaceState } from './workspaceState';
 
-/** Where hovers and CodeLenses work: LaTeX and BibTeX files, and arXiv ids in Markdown and plain text. */
+/** Where hovers and CodeLenses work: LaTeX, BibTeX and .bbl files, and arXiv ids in Markdown and plain text. */
 const DOCUMENTS: vscode.DocumentSelector = [
   { language: 'latex' },
   { language: 'tex' },
   { language: 'bibtex' },
-  { pattern: '**/*.{tex,bib}' },
+  { pattern: '**/*.{tex,bib,bbl}' },
   { language: 'markdown' },
   { language: 'plaintext' },
 ];

@@ -14,6 +14,19 @@ export interface ExplainTarget {
   insertAfter: { uri: string; line: number } | null;
 }
 
+/**
+ * The item under the cursor: the innermost of those whose span holds `offset` (ends inclusive), so a citation or
+ * an arXiv id inside an abstract or a reference is found before what surrounds it.
+ */
+export function innermostItem(items: readonly ScannedItem[], offset: number): ScannedItem | undefined {
+  let best: ScannedItem | undefined;
+  for (const item of items) {
+    if (item.start > offset || offset > item.end) continue;
+    if (!best || item.end - item.start < best.end - best.start) best = item;
+  }
+  return best;
+}
+
 export function describeOrigin(item: ScannedItem, file: string): string {
   const name = path.basename(file);
   switch (item.origin) {

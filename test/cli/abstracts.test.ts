@@ -145,7 +145,10 @@ test('abstracts finds the .bib a document names beside it, and .bib abstracts; a
 test('abstracts on an arXiv source: the .bbl beside the root, and a section resolved through its root', async (t) => {
   const dir = tempDir(t);
   const ms = path.join(dir, 'ms.tex');
-  writeFileSync(ms, '\\documentclass{aastex631}\nWinds \\citep{wu22}.\n\\input{sections/disc}\n\\bibliography{refs}\n');
+  writeFileSync(
+    ms,
+    '\\documentclass{aastex631}\nWinds \\citep{wu22}.\n\\input{sections/disc}\n\\bibliography{refs}\n',
+  );
   const disc = path.join(dir, 'sections', 'disc.tex');
   mkdirSync(path.dirname(disc));
   writeFileSync(disc, 'As \\citet{lee21} and \\citet{ghost} argued.\n');

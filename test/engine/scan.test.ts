@@ -109,7 +109,18 @@ Rings \citep{wu22, lee21} and gaps \citet{smith2020}; see also \cite{ghost}.
     workspaceBibs: [bibFile],
     databasePath,
   });
-  const cites = new Map(scan.items.filter((i) => i.kind === 'cite').map((c) => [c.key, c]));
+  const all = scan.items.filter((i) => i.kind === 'cite');
+  const cites = new Map(all.filter((c) => tex.slice(c.start, c.end) === c.key).map((c) => [c.key, c]));
+  // The list's own items hover too, over their reference text, resolved the same way.
+  const entries = all.filter((c) => tex.slice(c.start, c.end) !== c.key);
+  assert.deepEqual(
+    entries.map((e) => [e.key, tex.slice(e.start, e.end), e.arxivId]),
+    [
+      ['wu22', String.raw`Wu X., 2022, \apj, 930, 1, arXiv:2501.90001`, '2501.90001'],
+      ['lee21', String.raw`Lee K., 2021, \mnras, 500, 12`, null],
+    ],
+  );
+  assert.match(entries[0]!.abstract ?? '', /dust/i);
   const wu = cites.get('wu22')!;
   assert.equal(wu.reference, 'Wu X., 2022, ApJ, 930, 1, arXiv:2501.90001');
   assert.equal(wu.arxivId, '2501.90001');
@@ -190,7 +201,8 @@ test("a part of a paper (no \\documentclass) cites through its root's thebibliog
 test('an arXiv source: \\bibliography{refs} without refs.bib resolves through the .bbl beside the root', async (t) => {
   const dir = tempDir(t);
   const ms = path.join(dir, 'ms.tex');
-  const msText = '\\documentclass{aastex631}\nWinds \\citep{wu22, lee21, ghost}.\n\\input{disc}\n\\bibliography{refs}\n';
+  const msText =
+    '\\documentclass{aastex631}\nWinds \\citep{wu22, lee21, ghost}.\n\\input{disc}\n\\bibliography{refs}\n';
   writeFileSync(ms, msText);
   const disc = path.join(dir, 'disc.tex');
   writeFileSync(disc, 'As \\citet{wu22} argued.');

@@ -334,6 +334,12 @@ test('the extension in a real VS Code extension host (code-server)', {
   const letterPartFile = path.join(workspace, 'sections', 'method.tex');
   mkdirSync(path.dirname(letterPartFile));
   writeFileSync(letterPartFile, '\\section{Method}\nWe follow \\citet{Wu2025} in trapping photons.\n');
+  // The reference list BibTeX wrote for an arXiv source, opened on its own.
+  const bblFile = path.join(workspace, 'source.bbl');
+  writeFileSync(
+    bblFile,
+    `\\begin{thebibliography}{1}\n\\bibitem[{{Vance} et~al.(2025)}]{vance25}\nVance R., 2025, \\mnras, 530, 1, arXiv:${arxivId}\n\\end{thebibliography}\n`,
+  );
   const training = writeTrainingFixture(workspace);
   // Trained by the CLI while VS Code starts: the weights the editor's stopped-and-resumed run must end on.
   const referenceRun = startReferenceRun(workspace, training, path.join(tmp, 'reference-run'));
@@ -414,6 +420,7 @@ test('the extension in a real VS Code extension host (code-server)', {
     arxivId,
     letterFile,
     letterPartFile,
+    bblFile,
     listedKey: 'Wu2025',
     noIdKey: 'Ulrich1970',
     explain,

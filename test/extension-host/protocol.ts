@@ -32,6 +32,8 @@ export interface SuiteParams {
   letterFile: string;
   /** sections/method.tex, which letter.tex pulls in with \input, cites `listedKey`. */
   letterPartFile: string;
+  /** source.bbl: a reference list on its own, one item naming `arxivId`. */
+  bblFile: string;
   listedKey: string;
   noIdKey: string;
   /** What `miniastrolm explain --json` gives for `abstract` with the workspace's student (the demo model). */

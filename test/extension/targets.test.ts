@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ScannedItem } from '../../src/engine/protocol';
-import { asLatexComment, targetFromItem } from '../../src/extension/targets';
+import { asLatexComment, innermostItem, targetFromItem } from '../../src/extension/targets';
 
 test('asLatexComment: every line a comment within the width, paragraphs kept, % escaped', () => {
   const text = `${'word '.repeat(60).trim()} with 5% more.\n\nSecond paragraph here.`;
@@ -48,4 +48,33 @@ test('a .tex abstract can be inserted under; a citation cannot', () => {
   assert.equal(cite.insertAfter, null);
   assert.equal(cite.display.canInsert, false);
   assert.equal(cite.display.origin, 'refs.bib (k)');
+});
+
+test('the item under the cursor is the innermost: a citation inside an abstract, an id inside a reference', () => {
+  const at = (kind: ScannedItem['kind'], start: number, end: number, key: string | null): ScannedItem => ({
+    kind,
+    start,
+    end,
+    line: 1,
+    key,
+    paperId: null,
+    title: null,
+    authors: [],
+    year: null,
+    arxivId: null,
+    abstract: null,
+    origin: null,
+    bibFile: null,
+    reference: null,
+    problem: null,
+  });
+  // Sorted by start, as scans are: the abstract [0, 100) holds the citation [40, 48).
+  const items = [at('abstract', 0, 100, null), at('cite', 40, 48, 'smith2020'), at('cite', 200, 260, 'wu22')];
+  items.push(at('arxiv-id', 230, 246, '2501.90001'));
+  assert.equal(innermostItem(items, 10)?.kind, 'abstract');
+  assert.equal(innermostItem(items, 44)?.key, 'smith2020');
+  assert.equal(innermostItem(items, 48)?.key, 'smith2020', 'the end is inclusive (the cursor after the key)');
+  assert.equal(innermostItem(items, 210)?.key, 'wu22');
+  assert.equal(innermostItem(items, 235)?.kind, 'arxiv-id');
+  assert.equal(innermostItem(items, 150), undefined);
 });

@@ -150,6 +150,16 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
       await sleep(500);
       await s.screenshot({ name: 'hover-root-document' });
       await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+
+      // The list's own entries hover too, in the .tex and in a .bbl opened on its own.
+      const onEntry = letter.positionAt(text.indexOf('Wu X., Li Y.') + 4);
+      const entry = await s.hoverUntil(letter.uri, onEntry, (t) => t.includes('> Accretion at rates'));
+      assert.match(entry.at(-1)!, /Radiation-pressure-driven winds/);
+      const bbl = await vscode.workspace.openTextDocument(s.params.bblFile);
+      await vscode.window.showTextDocument(bbl, { preview: false });
+      const onBblEntry = bbl.positionAt(bbl.getText().indexOf('Vance R.') + 2);
+      const inBbl = await s.hoverUntil(bbl.uri, onBblEntry, (t) => t.includes('> Accretion at rates'));
+      assert.match(inBbl.at(-1)!, /_Vance R\., 2025, MNRAS, 530, 1, arXiv:2501\.99001_/);
       await vscode.window.showTextDocument(tex);
     },
   );
