@@ -159,7 +159,7 @@ test('abstracts on an arXiv source: the .bbl beside the root, and a section reso
   );
   const run = await runCli(['abstracts', ms, disc, '--json', '--db', path.join(dir, 'none.db')]);
   assert.equal(run.code, 0, run.stderr);
-  const cites = (run.json?.['items'] as (Item & { reference?: string; arxivId?: string })[]).filter(
+  const cites = (run.json!['items'] as (Item & { reference?: string; arxivId?: string })[]).filter(
     (i) => i.kind === 'cite',
   );
   assert.deepEqual(
