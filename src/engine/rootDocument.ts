@@ -1,37 +1,64 @@
 /**
- * For a .tex file that is part of a paper, the root document's references: its thebibliography items and the
- * .bib files it names (root.ts finds the root). Workspace .tex files are read and parsed once per size and
- * modification time, so a hover's rescan costs a stat per candidate.
+ * For a .tex file that is part of a paper, the root document and its parse (root.ts finds the root). Workspace
+ * .tex files are summarised once per size and modification time and only the summary is kept (a few include
+ * paths, not the text), so a rescan of a section in a large thesis costs a stat per candidate; a root (or a .bbl)
+ * is parsed when its references are asked for, and that parse is kept until the file changes.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { findRoot, isRootDocument, parseTex, type TexDocument } from '../pipeline/latex';
+import {
+  findRoot,
+  isRootDocument,
+  parseTex,
+  summarizeTex,
+  type TexDocument,
+  type TexSummary,
+} from '../pipeline/latex';
 
 /** A text larger than this is not a LaTeX source worth reading for its root. */
 const maxTexBytes = 5_000_000;
+/** Parsed files kept at most (roots and .bbl files); the oldest parse is dropped first. */
+const maxParsed = 50;
 
 interface Entry {
   stamp: string;
-  text: string;
-  /** Parsed on first use. */
+  summary?: TexSummary;
   doc?: TexDocument;
 }
 
 export class TexFiles {
-  private readonly cache = new Map<string, Entry>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly parsedOrder: string[] = [];
 
-  /** The file's text, or undefined when it is missing, unreadable or too large. */
-  read(file: string): string | undefined {
-    return this.entry(file)?.text;
+  /** What a root search needs of the file, or undefined when it is missing, unreadable or too large. */
+  summary(file: string): TexSummary | undefined {
+    const entry = this.entry(file);
+    if (!entry) return undefined;
+    if (!entry.summary) {
+      const text = readText(file);
+      if (text === undefined) return undefined;
+      entry.summary = summarizeTex(text);
+    }
+    return entry.summary;
   }
 
   /** The file parsed, or undefined when it cannot be read. */
   parsed(file: string): TexDocument | undefined {
     const entry = this.entry(file);
     if (!entry) return undefined;
-    entry.doc ??= parseTex(entry.text);
+    if (!entry.doc) {
+      const text = readText(file);
+      if (text === undefined) return undefined;
+      entry.doc = parseTex(text);
+      this.parsedOrder.push(file);
+      if (this.parsedOrder.length > maxParsed) {
+        const dropped = this.entries.get(this.parsedOrder.shift()!);
+        if (dropped) delete dropped.doc;
+      }
+    }
     return entry.doc;
   }
 
+  /** The file's entry for its current size and modification time (a changed file starts a fresh one). */
   private entry(file: string): Entry | undefined {
     let stamp: string;
     try {
@@ -41,17 +68,19 @@ export class TexFiles {
     } catch {
       return undefined;
     }
-    const cached = this.cache.get(file);
+    const cached = this.entries.get(file);
     if (cached?.stamp === stamp) return cached;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
-    const entry: Entry = { stamp, text };
-    this.cache.set(file, entry);
+    const entry: Entry = { stamp };
+    this.entries.set(file, entry);
     return entry;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
@@ -69,7 +98,7 @@ export function rootReferences(
   texFiles: TexFiles,
 ): RootReferences | undefined {
   if (isRootDocument(text)) return undefined;
-  const root = findRoot(file, text, workspaceTex, (f) => texFiles.read(f));
+  const root = findRoot(file, text, workspaceTex, (f) => texFiles.summary(f));
   const doc = root ? texFiles.parsed(root) : undefined;
   return root && doc ? { root, doc } : undefined;
 }

@@ -2,7 +2,7 @@
 // document names (else the workspace's), a bib entry without abstract through the database by its arXiv id,
 // arXiv ids in text; a key in no .bib says so.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Requests } from '../../src/engine/protocol';
@@ -196,6 +196,16 @@ test("a part of a paper (no \\documentclass) cites through its root's thebibliog
   const alone = (await scan(part, partText, undefined)).items.filter((i) => i.kind === 'cite');
   assert.equal(alone[0]!.reference, null);
   assert.match(alone[0]!.problem ?? '', /no entry "wu22" in other\.bib/);
+  // The engine keeps what it read of each file until the file changes: a thesis that starts including the part
+  // (written later, so its modification time moves) is its root from the next scan on.
+  const orphan = path.join(dir, 'orphan.tex');
+  writeFileSync(orphan, 'Also \\citet{smith2020}.');
+  const before = await scan(orphan, 'Also \\citet{smith2020}.', workspaceTex);
+  assert.deepEqual(before.bibFiles, [path.join(dir, 'other.bib')]);
+  writeFileSync(thesis, '\\documentclass{book}\n\\include{chapter}\n\\input{orphan}\n\\bibliography{refs}\n');
+  utimesSync(thesis, new Date(), new Date(Date.now() + 5000));
+  const after = await scan(orphan, 'Also \\citet{smith2020}.', workspaceTex);
+  assert.deepEqual(after.bibFiles, [path.join(dir, 'refs.bib')]);
 });
 
 test('an arXiv source: \\bibliography{refs} without refs.bib resolves through the .bbl beside the root', async (t) => {

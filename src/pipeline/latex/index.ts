@@ -6,7 +6,15 @@ export { splitAuthors } from './bibFields';
 export { type LatexToTextOptions, latexToText } from './latexToText';
 export { type ListedItem, type Listing, type ListingDeps, listItems } from './listing';
 export { bblFor, bibFilesFor, listedReference, resolveCitation } from './resolve';
-export { findRoot, includedFiles, isRootDocument, magicRoot } from './root';
+export {
+  findRoot,
+  type IncludeSpec,
+  includedFiles,
+  isRootDocument,
+  magicRoot,
+  summarizeTex,
+  type TexSummary,
+} from './root';
 export type { SourceSpan } from './source';
 export {
   parseTex,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type BibEntry, type BibParse, parseBib } from './bib';
 import type { TexBibItem } from './bibItems';
 import { bblFor, bibFilesFor, listedReference, resolveCitation } from './resolve';
-import { findRoot, isRootDocument } from './root';
+import { findRoot, isRootDocument, summarizeTex, type TexSummary } from './root';
 import { parseTex, type TexCitation, type TexDocument } from './tex';
 
 export interface ListedItem {
@@ -79,7 +79,12 @@ export function listItems(files: string[], deps: ListingDeps): Listing {
     }
     return doc;
   };
-  const readIfAny = (file: string) => (deps.exists(file) ? deps.read(file) : undefined);
+  const summaries = new Map<string, TexSummary | undefined>();
+  const summaryOf = (file: string): TexSummary | undefined => {
+    if (!summaries.has(file))
+      summaries.set(file, deps.exists(file) ? summarizeTex(deps.read(file)) : undefined);
+    return summaries.get(file);
+  };
   const texFiles = files.filter((f) => !/\.bib$/i.test(f));
 
   const items: ListedItem[] = [];
@@ -102,7 +107,7 @@ export function listItems(files: string[], deps: ListingDeps): Listing {
       });
     }
     // A part of a paper (no \documentclass) cites through its root among the files listed, as LaTeX compiles it.
-    const root = isRootDocument(text) ? undefined : findRoot(file, text, texFiles, readIfAny);
+    const root = isRootDocument(text) ? undefined : findRoot(file, text, texFiles, summaryOf);
     const rootDoc = root ? texOf(root) : undefined;
     const lists = [
       { file, items: doc.bibItems },

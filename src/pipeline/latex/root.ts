@@ -3,22 +3,56 @@
  * `\input`): its citations resolve through the root's reference list and bibliography, as LaTeX compiles them.
  * The root is the file a `% !TEX root = …` magic comment names, else a workspace .tex with `\documentclass` that
  * pulls the file in, directly or through other included files. Paths in `\input` resolve against the root's
- * folder (where LaTeX runs), or the including file's (the `subfiles` and `import` packages' way). Pure: the caller
- * passes in the candidates and how to read them.
+ * folder (where LaTeX runs), or the including file's (the `subfiles` and `import` packages' way).
+ *
+ * A search looks at every candidate, so each file is summarised once (`summarizeTex`: is it a document, what does
+ * it pull in) and the caller keeps the summaries, not the texts: a thesis workspace's rescans then cost a lookup
+ * per candidate. Pure: the caller passes in the candidates and their summaries.
  */
 import path from 'node:path';
 import { blankComments } from './tex';
 
 /** Magic comments are looked for in the first lines only, as LaTeX editors do. */
 const magicLines = 50;
-/** How deep `\input` chains are followed from a candidate root, and how many files one search reads at most. */
+/** How deep `\input` chains are followed from a candidate root, and how many files one search looks at most. */
 const maxDepth = 4;
-const maxReads = 400;
+const maxLookups = 400;
 
 const MAGIC_ROOT = /^\s*%\s*!\s*tex\s+root\s*=\s*(.+?)\s*$/im;
 const DOCUMENTCLASS = /\\documentclass(?![A-Za-z@])/;
 const INCLUDE =
   /\\(input|include|subfile|import|subimport|inputfrom|subinputfrom)\s*(?:\{([^{}]*)\}\s*)?\{([^{}]+)\}/g;
+
+/** One `\input`-like command: the file as written, and the folder `\import{dir}{file}` names. */
+export interface IncludeSpec {
+  readonly command: string;
+  readonly dir?: string;
+  readonly name: string;
+}
+
+/** What a root search needs of a .tex file. */
+export interface TexSummary {
+  /** It has `\documentclass` outside comments. */
+  readonly isDocument: boolean;
+  readonly includes: readonly IncludeSpec[];
+}
+
+export function summarizeTex(text: string): TexSummary {
+  const masked = blankComments(text);
+  const includes: IncludeSpec[] = [];
+  INCLUDE.lastIndex = 0;
+  for (let m = INCLUDE.exec(masked); m; m = INCLUDE.exec(masked)) {
+    const [, command, dir, name] = m;
+    // `\input{a}{b}` is not an import: only the import forms take a folder first.
+    if (dir !== undefined && !/import|inputfrom/.test(command!)) continue;
+    includes.push({
+      command: command!,
+      ...(dir !== undefined ? { dir: dir.trim() } : {}),
+      name: name!.trim(),
+    });
+  }
+  return { isDocument: DOCUMENTCLASS.test(masked), includes };
+}
 
 /** The root a `% !TEX root = ../main.tex` comment names, resolved against the file's folder. */
 export function magicRoot(texPath: string, text: string): string | undefined {
@@ -33,23 +67,21 @@ export function isRootDocument(text: string): boolean {
 }
 
 /**
- * The files `text` pulls in, as absolute paths (`.tex` added to a name without an extension), each resolved both
- * against `baseFolder` (the root's) and the including file's folder; `\import{dir}{file}` against the file's.
+ * The files `texPath`'s includes pull in, as absolute paths (`.tex` added to a name without an extension), each
+ * resolved both against `baseFolder` (the root's) and the including file's folder; `\import{dir}{file}` against the
+ * root's folder and `\subimport{dir}{file}` against the file's.
  */
-export function includedFiles(texPath: string, text: string, baseFolder: string): string[] {
+export function includedFiles(
+  texPath: string,
+  includes: readonly IncludeSpec[],
+  baseFolder: string,
+): string[] {
   const found = new Set<string>();
   const own = path.dirname(texPath);
-  const withTex = (name: string) => (path.extname(name) === '' ? `${name}.tex` : name);
-  INCLUDE.lastIndex = 0;
-  const masked = blankComments(text);
-  for (let m = INCLUDE.exec(masked); m; m = INCLUDE.exec(masked)) {
-    const [, command, dir, name] = m;
-    const file = withTex(name!.trim());
+  for (const { command, dir, name } of includes) {
+    const file = path.extname(name) === '' ? `${name}.tex` : name;
     if (dir !== undefined) {
-      if (!/import|inputfrom/.test(command!)) continue;
-      // \import and \inputfrom take the folder from the root's; the sub- forms from the including file's.
-      const from = command!.startsWith('sub') ? own : baseFolder;
-      found.add(path.resolve(from, dir.trim(), file));
+      found.add(path.resolve(command.startsWith('sub') ? own : baseFolder, dir, file));
       continue;
     }
     found.add(path.resolve(baseFolder, file));
@@ -59,26 +91,25 @@ export function includedFiles(texPath: string, text: string, baseFolder: string)
 }
 
 /**
- * The root document of `texPath`: its magic comment's target when that reads as a document, else the first
- * candidate (in sorted order) that has `\documentclass` and pulls `texPath` in within `maxDepth` levels. `read`
- * answers undefined for a file it cannot read. Undefined when no root is found (the file stands alone).
+ * The root document of `texPath` (whose text is `text`): its magic comment's target when `summaryOf` knows that
+ * file, else the first candidate (in sorted order) that is a document and pulls `texPath` in within `maxDepth`
+ * levels. `summaryOf` answers undefined for a file it cannot read. Undefined when no root is found.
  */
 export function findRoot(
   texPath: string,
   text: string,
   candidates: readonly string[],
-  read: (file: string) => string | undefined,
+  summaryOf: (file: string) => TexSummary | undefined,
 ): string | undefined {
   const target = path.resolve(texPath);
   const magic = magicRoot(target, text);
-  if (magic && magic !== target && read(magic) !== undefined) return magic;
-  let reads = 0;
-  const readCounted = (file: string) => (reads++ < maxReads ? read(file) : undefined);
+  if (magic && magic !== target && summaryOf(magic) !== undefined) return magic;
+  let lookups = 0;
+  const counted = (file: string) => (lookups++ < maxLookups ? summaryOf(file) : undefined);
   for (const candidate of [...new Set(candidates.map((c) => path.resolve(c)))].sort()) {
     if (candidate === target) continue;
-    const rootText = readCounted(candidate);
-    if (rootText === undefined || !isRootDocument(rootText)) continue;
-    if (pullsIn(candidate, rootText, target, readCounted)) return candidate;
+    const summary = counted(candidate);
+    if (summary?.isDocument && pullsIn(candidate, summary, target, counted)) return candidate;
   }
   return undefined;
 }
@@ -86,22 +117,22 @@ export function findRoot(
 /** Breadth-first through `\input` chains from `root`, at most `maxDepth` levels deep. */
 function pullsIn(
   root: string,
-  rootText: string,
+  rootSummary: TexSummary,
   target: string,
-  read: (file: string) => string | undefined,
+  summaryOf: (file: string) => TexSummary | undefined,
 ): boolean {
   const base = path.dirname(root);
   const seen = new Set([root]);
-  let level = [{ file: root, text: rootText }];
+  let level = [{ file: root, summary: rootSummary }];
   for (let depth = 0; depth < maxDepth && level.length > 0; depth++) {
-    const next: { file: string; text: string }[] = [];
-    for (const { file, text } of level) {
-      for (const included of includedFiles(file, text, base)) {
+    const next: typeof level = [];
+    for (const { file, summary } of level) {
+      for (const included of includedFiles(file, summary.includes, base)) {
         if (included === target) return true;
         if (seen.has(included)) continue;
         seen.add(included);
-        const childText = read(included);
-        if (childText !== undefined) next.push({ file: included, text: childText });
+        const child = summaryOf(included);
+        if (child) next.push({ file: included, summary: child });
       }
     }
     level = next;

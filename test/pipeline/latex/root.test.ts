@@ -4,18 +4,24 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { findRoot, includedFiles, isRootDocument, magicRoot } from '../../../src/pipeline/latex';
+import {
+  findRoot,
+  includedFiles,
+  isRootDocument,
+  magicRoot,
+  summarizeTex,
+} from '../../../src/pipeline/latex';
 
 const W = path.resolve('/work/paper');
 const at = (p: string) => path.join(W, p);
 
-/** An in-memory workspace: `read` answers only for files it holds. */
+/** An in-memory workspace: `read` summarises only the files it holds. */
 function workspace(files: Record<string, string>) {
   return {
     files: Object.keys(files).map(at),
     read: (file: string) => {
       const key = path.relative(W, file);
-      return key in files ? files[key] : undefined;
+      return key in files ? summarizeTex(files[key]!) : undefined;
     },
   };
 }
@@ -47,7 +53,9 @@ test('included files: every form, with .tex added, against the root folder and t
     '% \\input{commented}',
     '\\inputenc \\includegraphics{fig.pdf}',
   ].join('\n');
-  const found = includedFiles(at('sub/part.tex'), text, W);
+  const summary = summarizeTex(text);
+  assert.equal(summary.isDocument, false);
+  const found = includedFiles(at('sub/part.tex'), summary.includes, W);
   assert.deepEqual(found.sort(), [
     at('appendix.tex'),
     at('chapters/results.tex'),
