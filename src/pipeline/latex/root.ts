@@ -14,7 +14,7 @@ import { blankComments } from './tex';
 
 /** Magic comments are looked for in the first lines only, as LaTeX editors do. */
 const magicLines = 50;
-/** How deep `\input` chains are followed from a candidate root, and how many files one search looks at most. */
+/** How deep `\input` chains are followed from a candidate root, and how many included files one search looks at. */
 const maxDepth = 4;
 const maxLookups = 400;
 
@@ -104,11 +104,13 @@ export function findRoot(
   const target = path.resolve(texPath);
   const magic = magicRoot(target, text);
   if (magic && magic !== target && summaryOf(magic) !== undefined) return magic;
+  // Every candidate is looked at (the caller bounds how many there are); the files their \input chains reach are
+  // bounded per search, so a workspace of long include chains cannot make one hover read everything.
   let lookups = 0;
   const counted = (file: string) => (lookups++ < maxLookups ? summaryOf(file) : undefined);
   for (const candidate of [...new Set(candidates.map((c) => path.resolve(c)))].sort()) {
     if (candidate === target) continue;
-    const summary = counted(candidate);
+    const summary = summaryOf(candidate);
     if (summary?.isDocument && pullsIn(candidate, summary, target, counted)) return candidate;
   }
   return undefined;
@@ -125,15 +127,15 @@ function pullsIn(
   const seen = new Set([root]);
   let level = [{ file: root, summary: rootSummary }];
   for (let depth = 0; depth < maxDepth && level.length > 0; depth++) {
+    // The whole level is checked for the target before any of its files is read.
+    const included = level.flatMap(({ file, summary }) => includedFiles(file, summary.includes, base));
+    if (included.includes(target)) return true;
     const next: typeof level = [];
-    for (const { file, summary } of level) {
-      for (const included of includedFiles(file, summary.includes, base)) {
-        if (included === target) return true;
-        if (seen.has(included)) continue;
-        seen.add(included);
-        const child = summaryOf(included);
-        if (child) next.push({ file: included, summary: child });
-      }
+    for (const file of included) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const child = summaryOf(file);
+      if (child) next.push({ file, summary: child });
     }
     level = next;
   }

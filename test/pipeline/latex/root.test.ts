@@ -99,3 +99,20 @@ test('findRoot: the magic comment wins; one naming a missing file is ignored; de
   assert.equal(findRoot(at('p4.tex'), '', ws.files, ws.read), at('root.tex'));
   assert.equal(findRoot(at('p7.tex'), '', ws.files, ws.read), undefined);
 });
+
+test('findRoot: a root sorted after hundreds of sections is still found, and its direct includes are not read', () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 600; i++) files[`ch/s${String(i).padStart(3, '0')}.tex`] = `\\section{S${i}}`;
+  files['zz-main.tex'] = `\\documentclass{book}\n${Object.keys(files)
+    .map((f) => `\\input{${f.replace(/\.tex$/, '')}}`)
+    .join('\n')}`;
+  const ws = workspace(files);
+  let reads = 0;
+  const counting = (file: string) => {
+    reads++;
+    return ws.read(file);
+  };
+  assert.equal(findRoot(at('ch/s599.tex'), '\\section{S599}', ws.files, counting), at('zz-main.tex'));
+  // One look at each candidate; none at the sections the root includes once the target is among them.
+  assert.equal(reads, ws.files.length - 1);
+});
