@@ -7,7 +7,7 @@
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { ExplainProgress, ExplainResult, PaperRef } from '../engine/protocol';
 import { Requests } from '../engine/protocol';
-import type { EngineClient } from './engineClient';
+import { type EngineClient, EngineError } from './engineClient';
 import { ExplanationCache, type ExplanationIdentity, explanationKey } from './explanationCache';
 import type { SourceChoice } from './sources';
 import { type JobPriority, LatestFirstQueue } from './workQueue';
@@ -35,8 +35,21 @@ export interface ExplainerDeps {
   studentEpoch: () => number;
 }
 
+/** Why the last attempt at an abstract failed, as the user should read it. */
+export interface ExplainFailure {
+  message: string;
+  /** What to do about it (the engine's hint), or ''. */
+  hint: string;
+}
+
 export class Explainer {
   readonly cache = new ExplanationCache();
+  /**
+   * The last failure per cache key. A hover does not start the same failing work again (a wrong key or a server
+   * that is down would otherwise be asked on every hover while the hover said "Explaining…"); it shows the failure
+   * until the user retries, or the key or the settings change (`clearFailures`).
+   */
+  private readonly failures = new Map<string, ExplainFailure>();
   private readonly queue = new LatestFirstQueue<ExplainResult>();
   private readonly listeners = new Map<string, Set<(progress: ExplainProgress) => void>>();
   private counter = 0;
@@ -60,12 +73,30 @@ export class Explainer {
     return { model: 'none', generation: '' };
   }
 
-  /** What the cache holds for `abstract` under the current settings, and whether work on it is under way. */
-  lookup(abstract: string): { result: ExplainResult | undefined; pending: boolean; choice: SourceChoice } {
+  /**
+   * What the cache holds for `abstract` under the current settings, whether work on it is under way, and why the
+   * last attempt failed when it did.
+   */
+  lookup(abstract: string): {
+    result: ExplainResult | undefined;
+    pending: boolean;
+    failure: ExplainFailure | undefined;
+    choice: SourceChoice;
+  } {
     const choice = this.deps.choose({});
-    if (choice.kind === 'none') return { result: undefined, pending: false, choice };
+    if (choice.kind === 'none') return { result: undefined, pending: false, failure: undefined, choice };
     const key = explanationKey(abstract, this.identity(choice));
-    return { result: this.cache.get(key), pending: this.queue.has(key), choice };
+    return {
+      result: this.cache.get(key),
+      pending: this.queue.has(key),
+      failure: this.failures.get(key),
+      choice,
+    };
+  }
+
+  /** Forgets every failure: the key, the settings or the model changed, so the same work may now succeed. */
+  clearFailures(): void {
+    this.failures.clear();
   }
 
   explain(request: ExplainRequest): Promise<ExplainResult> {
@@ -97,7 +128,15 @@ export class Explainer {
           cancel.token,
         );
         this.cache.set(cacheKey, result);
+        this.failures.delete(cacheKey);
         return result;
+      } catch (error) {
+        // A cancelled job (a newer hover, a closed panel) is not a failure of the work, and an engine that died
+        // restarts on the next request: only what would fail again the same way is remembered.
+        const transient =
+          signal.aborted || (error instanceof EngineError && (error.cancelled || error.kind === 'crashed'));
+        if (!transient) this.failures.set(cacheKey, failureOf(error));
+        throw error;
       } finally {
         stopProgress();
         signal.removeEventListener('abort', onAbort);
@@ -128,4 +167,9 @@ export class Explainer {
       if (set.size === 0) this.listeners.delete(key);
     };
   }
+}
+
+function failureOf(error: unknown): ExplainFailure {
+  if (error instanceof EngineError) return { message: error.message, hint: error.hint };
+  return { message: error instanceof Error ? error.message : String(error), hint: '' };
 }

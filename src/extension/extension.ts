@@ -172,13 +172,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         watchDatabase();
         curation.refresh();
       }
-      if (e.affectsConfiguration('miniastrolm')) void state.refresh();
+      if (e.affectsConfiguration('miniastrolm')) {
+        // What failed under the old settings may work under the new ones.
+        explainer.clearFailures();
+        void state.refresh();
+      }
       if (e.affectsConfiguration('miniastrolm.nodePath')) {
         forgetEngineNode();
         void engine.stop();
       }
     }),
     apiKey.onDidChange(() => {
+      explainer.clearFailures();
       void engine.stop();
       void state.refresh();
     }),

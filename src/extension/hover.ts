@@ -1,7 +1,8 @@
 /**
  * Hovers over abstracts, citation keys, .bib abstract fields and arXiv ids. `provideHover` reads only the
  * document index and the explanation cache and returns at once; when no explanation is cached it says
- * "Explaining…" and queues the work in the background, so the next hover has it.
+ * "Explaining…" and queues the work in the background, so the next hover has it. When that work failed, the
+ * hover says why and offers a retry instead of queueing it again.
  */
 import * as vscode from 'vscode';
 import type { DocumentIndex } from './documentIndex';
@@ -29,7 +30,8 @@ export class AbstractHoverProvider implements vscode.HoverProvider {
     if (!item) return undefined;
     const lookup = item.abstract ? this.explainer.lookup(item.abstract) : undefined;
     const noExplainer = lookup?.choice.kind === 'none' ? lookup.choice.reason : null;
-    if (item.abstract && lookup && !lookup.result && !lookup.pending && !noExplainer) {
+    // After a failure the hover shows it and starts nothing: retrying is the user's call (a link in the hover).
+    if (item.abstract && lookup && !lookup.result && !lookup.pending && !lookup.failure && !noExplainer) {
       this.explainer
         .explain({
           abstract: item.abstract,
@@ -49,6 +51,8 @@ export class AbstractHoverProvider implements vscode.HoverProvider {
         item,
         result: lookup?.result,
         pending: lookup?.pending ?? false,
+        failure: lookup?.result ? null : (lookup?.failure ?? null),
+        teacher: lookup?.choice.kind === 'teacher',
         noExplainer,
         target: { uri: document.uri.toString(), offset: item.start },
         abstractChars: ABSTRACT_CHARS,

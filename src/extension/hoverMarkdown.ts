@@ -1,18 +1,26 @@
 /**
  * The hover's Markdown, source first (users trust the abstract more than a model): title and authors, the
  * abstract shortened, then the explanation with who wrote it and what the faithfulness checks flagged, then
- * command links. All text from papers and models is escaped, so it renders as text whatever it holds. No
- * `vscode` here: the provider wraps this string in a trusted MarkdownString.
+ * command links. A failed attempt is the exception: what went wrong and the retry come before the abstract. All
+ * text from papers and models is escaped, so it renders as text whatever it holds. No `vscode` here: the provider
+ * wraps this string in a trusted MarkdownString.
  */
 import type { ExplainResult, ScannedItem } from '../engine/protocol';
 
-/** Escapes Markdown and HTML syntax so `text` shows literally (as VS Code's MarkdownString.appendText does). */
+/**
+ * Escapes Markdown and HTML syntax so `text` shows literally (as VS Code's MarkdownString.appendText does). Line
+ * breaks become spaces, so a list marker (`1.`, `-`, `+`) can only begin the text: only there are `.`, `-` and `+`
+ * escaped, which keeps URLs in messages whole for the renderer's link detection (an escaped `.` left a stray `\`
+ * in the link it made).
+ */
 export function escapeMarkdown(text: string): string {
   return text
-    .replace(/[\\`*_{}[\]()#+\-.!|~>$]/g, '\\$&')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/[\\`*_{}[\]()#!|~>$]/g, '\\$&')
+    .replace(/^(\s*)(\d+)([.)])/, '$1$2\\$3')
+    .replace(/^(\s*)([-+])/, '$1\\$2')
     .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/\s*\n\s*/g, ' ');
+    .replace(/</g, '&lt;');
 }
 
 export function shorten(text: string, max: number): string {
@@ -32,6 +40,10 @@ export interface HoverState {
   result: ExplainResult | undefined;
   /** Work on it is queued or running. */
   pending: boolean;
+  /** The last attempt failed (and nothing is cached): what went wrong and what to do. */
+  failure?: { message: string; hint: string } | null;
+  /** The teacher explains (a failure then links to the key and the teacher's settings). */
+  teacher?: boolean;
   /** Why nothing can explain (no student, no teacher), or null. */
   noExplainer: string | null;
   /** Identifies the item for the command links. */
@@ -81,7 +93,34 @@ export function hoverMarkdown(state: HoverState): string {
       blocks.push(commandLink('Fetch the abstract from arXiv', 'miniastrolm.fetchMissingAbstract', target));
     return blocks.join('\n\n');
   }
-  blocks.push(`> ${escapeMarkdown(shorten(item.abstract, state.abstractChars))}`);
+  const quote = `> ${escapeMarkdown(shorten(item.abstract, state.abstractChars))}`;
+  if (!result && state.failure && !state.pending) {
+    // A failure goes above the abstract: a hover is only so tall, and what to do now matters more than the source.
+    const { message, hint } = state.failure;
+    blocks.push(
+      `$(error) Could not explain: ${escapeMarkdown(message)}${hint ? ` ${escapeMarkdown(hint)}` : ''}`,
+    );
+    blocks.push(
+      [
+        commandLink('Try again', 'miniastrolm.explainInPanel', target),
+        ...(state.teacher
+          ? [
+              commandLink('Set API key', 'miniastrolm.setApiKey', {}),
+              commandLink('Teacher settings', 'workbench.action.openSettings', 'miniastrolm.teacher'),
+            ]
+          : [
+              commandLink(
+                'Student model setting',
+                'workbench.action.openSettings',
+                'miniastrolm.studentModel',
+              ),
+            ]),
+      ].join(' · '),
+    );
+    blocks.push('---', quote);
+    return blocks.join('\n\n');
+  }
+  blocks.push(quote);
   blocks.push('---');
   if (result) {
     const by = result.source === 'student' ? `student, ${result.tokens} tokens` : result.writtenBy;

@@ -426,6 +426,7 @@ test('the extension in a real VS Code extension host (code-server)', {
     explain,
     fetch: { query: 'cat:astro-ph.GA', max: 3, papers: 3 },
     apiKey,
+    wrongApiKey: 'sk-wrong-key',
     shotsDir,
     training,
   };
@@ -561,7 +562,12 @@ test('the extension in a real VS Code extension host (code-server)', {
   await t.test('the teacher was called with the key from SecretStorage; the key is in no file', () => {
     const chats = teacher.requests.filter((r) => r.path.endsWith('/chat/completions'));
     assert.ok(chats.length >= 1, 'the teacher was asked');
-    for (const request of chats) assert.equal(request.authorization, `Bearer ${apiKey}`);
+    // The wrong key was tried once: the hovers after its 401 showed the failure and asked nothing more.
+    const wrong = chats.filter((r) => r.authorization === 'Bearer sk-wrong-key');
+    assert.equal(wrong.length, 1, `${wrong.length} requests with the wrong key`);
+    for (const request of chats.filter((r) => !wrong.includes(r))) {
+      assert.equal(request.authorization, `Bearer ${apiKey}`);
+    }
     const files = [
       ...filesNamed(userDataDir, '.json'),
       ...filesNamed(userDataDir, '.log'),

@@ -41,6 +41,8 @@ export interface SuiteParams {
   fetch: { query: string; max: number; papers: number };
   /** The key the suite types into "Set API key"; the loopback teacher accepts only it. */
   apiKey: string;
+  /** A key the teacher refuses (401), typed in first to see the editor's failure path. */
+  wrongApiKey: string;
   shotsDir: string;
   training: TrainingParams;
 }

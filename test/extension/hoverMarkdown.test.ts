@@ -36,6 +36,19 @@ test('escapeMarkdown leaves no Markdown or HTML syntax active', () => {
   }
 });
 
+test('escapeMarkdown: list markers escaped where a block could start, URLs in the text left whole', () => {
+  assert.equal(escapeMarkdown('1. first'), '1\\. first');
+  assert.equal(escapeMarkdown('  - item'), '  \\- item');
+  assert.equal(escapeMarkdown('+1 sigma'), '\\+1 sigma');
+  assert.equal(escapeMarkdown('--- rule'), '\\--- rule');
+  assert.equal(
+    escapeMarkdown('Find it at https://platform.openai.com/account/api-keys. Then retry.'),
+    'Find it at https://platform.openai.com/account/api-keys. Then retry.',
+  );
+  // A line break cannot start a new block: it becomes a space.
+  assert.equal(escapeMarkdown('done\n2. next'), 'done 2. next');
+});
+
 test('shorten cuts at a word and marks the cut', () => {
   assert.equal(shorten('short', 10), 'short');
   assert.equal(shorten('one two three four five', 12), 'one two…');
@@ -54,8 +67,8 @@ test('source first: title, authors (et al. after three), year, id, the abstract 
   const abstract = md.indexOf('> We observe');
   const explaining = md.indexOf('Explaining');
   assert.ok(title >= 0 && title < abstract && abstract < explaining, md);
-  assert.match(md, /A\\\. Smith, B\\\. Jones, C\\\. Li et al\\\./);
-  assert.match(md, /arXiv:2001\\\.00001/);
+  assert.match(md, /A\. Smith, B\. Jones, C\. Li et al\./);
+  assert.match(md, /arXiv:2001\.00001/);
   assert.ok(md.includes(commandLink('Explain in panel', 'miniastrolm.explainInPanel', target)));
   assert.ok(!md.includes('Add to dataset'), 'nothing to add before there is an explanation');
 });
@@ -73,7 +86,7 @@ test('with an explanation: who wrote it, the text, the marks, and Add to dataset
   } as ExplainResult;
   const md = hoverMarkdown({ item, result, pending: false, noExplainer: null, target, abstractChars: 600 });
   assert.match(md, /\*\*Explanation\*\* _\(student, 14 tokens\)_/);
-  assert.match(md, /Dust collects in pressure maxima at 12 au\\\./);
+  assert.match(md, /Dust collects in pressure maxima at 12 au\./);
   assert.match(md, /number not in the abstract “12”/);
   assert.match(md, /last 3 tokens did not fit/);
   assert.ok(md.includes('command:miniastrolm.addToDataset'));
@@ -88,7 +101,7 @@ test('no explainer: the reason and the ways to get one, no background work links
     target,
     abstractChars: 600,
   });
-  assert.match(md, /Nothing can explain yet\\\./);
+  assert.match(md, /Nothing can explain yet\./);
   assert.ok(md.includes('command:miniastrolm.setApiKey'));
   assert.ok(!md.includes('Explaining'));
 });
@@ -130,8 +143,47 @@ test('a thebibliography citation: the key as heading, the reference in italics (
   const [heading, reason] = md.split('\n\n');
   assert.equal(
     heading,
-    '**Ulrich1970**  \n1970  \n_Ulrich, R\\.K\\., 1970, ApJ, 162, 993 &lt;b\\>\\[x\\]\\(command:evil\\)&lt;/b\\>_',
+    '**Ulrich1970**  \n1970  \n_Ulrich, R.K., 1970, ApJ, 162, 993 &lt;b\\>\\[x\\]\\(command:evil\\)&lt;/b\\>_',
   );
   assert.match(reason!, /^\$\(info\) .*gives no arXiv id for Ulrich1970/);
   assert.ok(!md.includes('Fetch the abstract'), 'no id, nothing to fetch');
+});
+
+test('after a failure: what went wrong and what to do first, a retry link, no "Explaining…", then the abstract', () => {
+  const md = hoverMarkdown({
+    item,
+    result: undefined,
+    pending: false,
+    failure: { message: 'The teacher refused the API key (401) <b>', hint: 'Run "Set API key".' },
+    teacher: true,
+    noExplainer: null,
+    target,
+    abstractChars: 600,
+  });
+  // The failure and its links come before the abstract (a hover is only so tall), the source still follows.
+  assert.ok(md.indexOf('Could not explain') < md.indexOf('Try again'));
+  assert.ok(md.indexOf('Try again') < md.indexOf('> We observe'), md);
+  // Escaped like every text from outside: the engine's message and hint render literally.
+  assert.ok(
+    md.includes(
+      '$(error) Could not explain: The teacher refused the API key \\(401\\) &lt;b\\> Run "Set API key".',
+    ),
+    md,
+  );
+  assert.ok(md.includes(commandLink('Try again', 'miniastrolm.explainInPanel', target)));
+  assert.ok(md.includes('command:miniastrolm.setApiKey'));
+  assert.ok(!md.includes('Explaining'));
+  assert.ok(!md.includes('Regenerate with teacher'));
+  // A student's failure points at the model setting instead.
+  const student = hoverMarkdown({
+    item,
+    result: undefined,
+    pending: false,
+    failure: { message: 'The model folder is damaged.', hint: '' },
+    teacher: false,
+    noExplainer: null,
+    target,
+    abstractChars: 600,
+  });
+  assert.ok(student.includes('miniastrolm.studentModel') && !student.includes('setApiKey'));
 });

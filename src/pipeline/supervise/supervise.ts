@@ -179,9 +179,10 @@ function runStopper(error: LlmCallError, role: 'teacher' | 'judge', endpoint: Ll
   const pending = 'Nothing was marked done and the papers stay pending, so rerun after fixing it.';
   const where = endpoint.baseUrl;
   // The call's message starts with the URL ("URL answered 404 ..."); say it once.
-  const said = error.message.startsWith(`${where} `)
-    ? `it ${error.message.slice(where.length + 1)}`
-    : error.message;
+  // Each message below ends with its own full stop: one the endpoint's text ends with is dropped.
+  const said = (
+    error.message.startsWith(`${where} `) ? `it ${error.message.slice(where.length + 1)}` : error.message
+  ).replace(/\.+\s*$/, '');
   const flag = role === 'teacher' ? '--model' : '--judge-model (judge: --model)';
   const [message, hint] = (() => {
     switch (error.kind) {

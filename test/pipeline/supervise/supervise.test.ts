@@ -213,6 +213,9 @@ test('a wrong API key stops the run after one request and marks nothing done', a
     (e: unknown) => {
       assert.ok(e instanceof MiniAstroError);
       assert.match(e.message, /refused our credentials/);
+      // The endpoint's own message ends in a full stop; ours does not add a second one.
+      assert.ok(!e.message.includes('..'), e.message);
+      assert.match(e.message, /[^.]\.$/);
       assert.match(e.hint, /OPENAI_API_KEY/);
       return true;
     },
