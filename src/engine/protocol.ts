@@ -69,7 +69,10 @@ export interface ScannedItem {
   origin: AbstractOrigin | null;
   /** The .bib file a citation resolved through. */
   bibFile: string | null;
-  /** A citation the document's own thebibliography lists: the reference as plain text (it has no fields). */
+  /**
+   * A citation resolved through a reference list (a thebibliography, the root's, a .bbl): the reference as plain
+   * text (such a list has no fields).
+   */
   reference: string | null;
   /** Why there is no abstract (key in no .bib file, entry without abstract, id not in the database). */
   problem: string | null;

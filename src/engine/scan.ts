@@ -1,9 +1,9 @@
 /**
  * What a document holds for the editor, in one pass: its abstracts, its citations resolved to references (its own
  * thebibliography and its root's first, then the .bib files it names, else every .bib of the workspace, then the
- * .bbl beside the root), and its arXiv ids —
- * each with the abstract as plain text from the document, the .bib entry or the workspace database. The editor caches the answer per document
- * version, and its hovers read that cache; nothing here waits on the network.
+ * .bbl beside the root), and its arXiv ids — each with the abstract as plain text from the document, the .bib
+ * entry or the workspace database. The editor caches the answer per document version, and its hovers read that
+ * cache; nothing here waits on the network.
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -148,12 +148,13 @@ function fromBibItem(
   };
   if (listed.arxivId) return fromDatabase(withItem, listed.arxivId, db);
   const byDoi = listed.doi ? `doi:${listed.doi}` : null;
+  const where = listFile ? `${path.basename(listFile)}, ` : '';
   if (byDoi && db && new PaperStore(db).get(byDoi)) return fromDatabase(withItem, byDoi, db);
   return {
     ...withItem,
     problem:
-      `the reference list (${listFile ? `${path.basename(listFile)}, ` : ''}line ${listed.line}) gives no arXiv id for ${listed.key}, so its abstract cannot be ` +
-      'looked up: add its arXiv id to the \\bibitem, or cite it from a .bib entry with an abstract',
+      `the reference list (${where}line ${listed.line}) gives no arXiv id for ${listed.key}, so its abstract ` +
+      'cannot be looked up: add its arXiv id to the \\bibitem, or cite it from a .bib entry with an abstract',
   };
 }
 

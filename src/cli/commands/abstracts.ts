@@ -30,9 +30,8 @@ abstract. Texts are plain (LaTeX converted).
 Citation keys are looked up in the document's own thebibliography first, then in the --bib files when given,
 else in the .bib files the document names (\\bibliography{..}, \\addbibresource{..}), else in every .bib file in
 the .tex's folder tree, and last in the .bbl beside it (what an arXiv source ships). A file without \\documentclass
-that another FILE given pulls in (\\input, \\include) uses that root's references. A reference-list item's
-abstract is looked up in the database by the arXiv id it names. An entry without an
-abstract but with an arXiv id, and every arXiv id, is looked up in the database when there is one.
+that another FILE given pulls in (\\input, \\include) uses that root's references. A reference-list item, an
+entry without an abstract but with an arXiv id, and every arXiv id are looked up in the database when there is one.
 
   --bib FILE   a .bib file to resolve citations with (repeatable)
   --json       print one JSON object on the last line:
