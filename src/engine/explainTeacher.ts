@@ -5,9 +5,11 @@
  * a request, a setting or a command line.
  */
 import { type Clock, systemClock } from '../core/clock';
+import { MiniAstroError } from '../core/errors';
 import { loadPipelineConfig } from '../pipeline/config/pipelineConfig';
 import { explainPaperWithTeacher, paperFromDocument } from '../pipeline/supervise/explainPaper';
 import { createLlmClient } from '../pipeline/supervise/llm/openaiClient';
+import { LlmCallError } from '../pipeline/supervise/llm/types';
 import { loadPromptSet } from '../pipeline/supervise/prompts';
 import { resolveEndpoint, superviseConfig } from '../pipeline/supervise/setup';
 import { faithfulnessMarks } from '../student/infer/faithfulness';
@@ -68,7 +70,9 @@ export async function explainWithTeacher(
       },
     },
     { regenerate: source.regenerate },
-  );
+  ).catch((error: unknown) => {
+    throw inEditorTerms(error);
+  });
   const explanation = answer.explanation ?? '';
   return {
     explanation,
@@ -87,4 +91,22 @@ export async function explainWithTeacher(
     paperId: answer.paperId,
     ms: performance.now() - start,
   };
+}
+
+/**
+ * A run-stopping endpoint failure with the hint said in the editor's terms: the pipeline's hints name the CLI's
+ * flags and environment variables, which an editor user does not set.
+ */
+function inEditorTerms(error: unknown): unknown {
+  if (!(error instanceof MiniAstroError) || !(error.cause instanceof LlmCallError)) return error;
+  const hint: Partial<Record<LlmCallError['kind'], string>> = {
+    auth: 'Run "MiniAstroLM: Set API key" with a valid key, or check miniastrolm.teacher.baseUrl and the model.',
+    model:
+      'Check miniastrolm.teacher.model (or miniastrolm.judge.model) against the models the endpoint serves.',
+    endpoint:
+      'Check miniastrolm.teacher.baseUrl: llama.cpp, Ollama and vLLM serve it under /v1, e.g. http://127.0.0.1:8080/v1.',
+  };
+  const said = hint[error.cause.kind];
+  if (!said) return error;
+  return new MiniAstroError(error.kind, error.message, `${said} Nothing was stored.`, { cause: error.cause });
 }

@@ -122,6 +122,46 @@ test('the teacher: key from the environment, explanation validated and stored, k
   }
 });
 
+test("the teacher refusing the key: a clear error whose hint is in the editor's terms; nothing stored", async (t) => {
+  const server = await startOpenAiServer(happyHandler);
+  t.after(() => server.close());
+  server.apiKey = 'sk-right';
+  const databasePath = path.join(tempDir(t), 'astro.db');
+  const { client } = startTestEngine(t, { OPENAI_API_KEY: 'sk-wrong' });
+  await assert.rejects(
+    client.request(Requests.explain, {
+      requestId: 't2',
+      abstract: fixtureAbstract,
+      paper: { id: '2501.90002', title: 'Dust rings', authors: [] },
+      source: {
+        kind: 'teacher',
+        baseUrl: server.baseUrl,
+        model: 'teacher-model',
+        judge: null,
+        databasePath,
+        regenerate: false,
+      },
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof EngineError);
+      assert.equal(error.kind, 'remote');
+      assert.match(error.message, /refused our credentials: it answered 401/);
+      // The pipeline's own hint names the CLI's OPENAI_API_KEY / --api-key; the editor's user gets its command.
+      assert.match(error.hint, /^Run "MiniAstroLM: Set API key" with a valid key/);
+      assert.ok(!/--api-key|OPENAI_API_KEY/.test(error.hint), error.hint);
+      return true;
+    },
+  );
+  assert.equal(server.requests.filter((r) => r.path.endsWith('/chat/completions')).length, 1);
+  await client.stop();
+  const db = openDatabase(databasePath);
+  try {
+    assert.equal(new SupervisionStore(db).state('2501.90002'), undefined, 'nothing stored as done');
+  } finally {
+    db.close();
+  }
+});
+
 test('an engine killed mid-request fails that request clearly, and the next request starts a new one', async (t) => {
   const modelPath = tinyStudent(tempDir(t));
   const { client, crashes } = startTestEngine(t);
