@@ -36,16 +36,22 @@ const BIB = `@article{smith2020,
 }
 `;
 
+/** A workspace database in `dir` holding the fixture paper `id`, as fetched from arXiv. */
+function databaseHolding(dir: string, id: string): string {
+  const databasePath = path.join(dir, 'astro.db');
+  const db = openDatabase(databasePath);
+  new PaperStore(db).upsertMany([fixturePaper(id)], 'arxiv-api', 'now');
+  db.close();
+  return databasePath;
+}
+
 test('a .tex document: abstract, citations through its own .bib, arXiv ids through the database', async (t) => {
   const dir = tempDir(t);
   mkdirSync(path.join(dir, 'paper'));
   const texFile = path.join(dir, 'paper', 'main.tex');
   writeFileSync(texFile, TEX);
   writeFileSync(path.join(dir, 'paper', 'refs.bib'), BIB);
-  const databasePath = path.join(dir, 'astro.db');
-  const db = openDatabase(databasePath);
-  new PaperStore(db).upsertMany([fixturePaper('2501.90001')], 'arxiv-api', 'now');
-  db.close();
+  const databasePath = databaseHolding(dir, '2501.90001');
 
   const { client } = startTestEngine(t);
   const scan = await client.request(Requests.scanDocument, {
@@ -96,10 +102,7 @@ Rings \citep{wu22, lee21} and gaps \citet{smith2020}; see also \cite{ghost}.
   writeFileSync(texFile, tex);
   const bibFile = path.join(dir, 'refs.bib');
   writeFileSync(bibFile, BIB);
-  const databasePath = path.join(dir, 'astro.db');
-  const db = openDatabase(databasePath);
-  new PaperStore(db).upsertMany([fixturePaper('2501.90001')], 'arxiv-api', 'now');
-  db.close();
+  const databasePath = databaseHolding(dir, '2501.90001');
 
   const { client } = startTestEngine(t);
   const scan = await client.request(Requests.scanDocument, {
@@ -168,10 +171,7 @@ test("a part of a paper (no \\documentclass) cites through its root's thebibliog
   writeFileSync(chapter, 'As \\citet{smith2020} showed.');
   writeFileSync(path.join(dir, 'refs.bib'), BIB);
   writeFileSync(path.join(dir, 'other.bib'), '@article{other, title={Other}}\n');
-  const databasePath = path.join(dir, 'astro.db');
-  const db = openDatabase(databasePath);
-  new PaperStore(db).upsertMany([fixturePaper('2501.90001')], 'arxiv-api', 'now');
-  db.close();
+  const databasePath = databaseHolding(dir, '2501.90001');
 
   const { client } = startTestEngine(t);
   const workspaceTex = [main, part, thesis, chapter];
@@ -230,10 +230,7 @@ Wu X., Li Y., 2022, \apj, 930, 1, \eprint{2501.90001}
 \end{thebibliography}
 `,
   );
-  const databasePath = path.join(dir, 'astro.db');
-  const db = openDatabase(databasePath);
-  new PaperStore(db).upsertMany([fixturePaper('2501.90001')], 'arxiv-api', 'now');
-  db.close();
+  const databasePath = databaseHolding(dir, '2501.90001');
   const { client } = startTestEngine(t);
   const scan = (file: string, text: string) =>
     client.request(Requests.scanDocument, {
