@@ -51,12 +51,8 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
   });
 
   await s.step('a screenshot of the hover over the abstract', async () => {
-    editor.selection = new vscode.Selection(inAbstract, inAbstract);
     editor.revealRange(new vscode.Range(inAbstract, inAbstract), vscode.TextEditorRevealType.InCenter);
-    await vscode.commands.executeCommand('editor.action.showHover');
-    await sleep(500);
-    await s.screenshot({ name: 'hover-abstract' });
-    await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+    await s.hoverScreenshot(editor, inAbstract, 'hover-abstract');
   });
 
   await s.step(
@@ -67,11 +63,7 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
       assert.match(last, /Dust rings in the disc around HD 163296/);
       assert.match(last, /Anna Smith|Smith, Anna|A\. Smith/);
       assert.ok(flat(last).includes(flat(s.params.citedAbstract).slice(0, 80)), last);
-      editor.selection = new vscode.Selection(onCiteKey, onCiteKey);
-      await vscode.commands.executeCommand('editor.action.showHover');
-      await sleep(500);
-      await s.screenshot({ name: 'hover-citation' });
-      await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+      await s.hoverScreenshot(editor, onCiteKey, 'hover-citation');
     },
   );
 
@@ -122,21 +114,13 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
         'the reference as listed',
       );
       assert.ok(last.indexOf('> Accretion at rates') > last.indexOf('_Wu X.'), last);
-      shown.selection = new vscode.Selection(onListed, onListed);
-      await vscode.commands.executeCommand('editor.action.showHover');
-      await sleep(500);
-      await s.screenshot({ name: 'hover-thebibliography' });
-      await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+      await s.hoverScreenshot(shown, onListed, 'hover-thebibliography');
 
       const onNoId = letter.positionAt(text.indexOf(s.params.noIdKey) + 2);
       const noId = await s.hoverText(letter.uri, onNoId);
       assert.match(noId, /_Ulrich R\. K\., 1970, ApJ, 162, 993_/);
       assert.match(noId, /gives no arXiv id for Ulrich1970, so its abstract cannot be looked up/);
-      shown.selection = new vscode.Selection(onNoId, onNoId);
-      await vscode.commands.executeCommand('editor.action.showHover');
-      await sleep(500);
-      await s.screenshot({ name: 'hover-thebibliography-no-id' });
-      await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+      await s.hoverScreenshot(shown, onNoId, 'hover-thebibliography-no-id');
 
       // A section the letter \input's has no list of its own: its citation resolves through the letter's.
       const part = await vscode.workspace.openTextDocument(s.params.letterPartFile);
@@ -145,11 +129,7 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
       const inPart = await s.hoverUntil(part.uri, onPartCite, (t) => /Explanation\*\* _\(student/.test(t));
       assert.match(inPart.at(-1)!, /Radiation-pressure-driven winds/);
       assert.match(inPart.at(-1)!, /_Wu X\., Li Y\., 2025/);
-      partEditor.selection = new vscode.Selection(onPartCite, onPartCite);
-      await vscode.commands.executeCommand('editor.action.showHover');
-      await sleep(500);
-      await s.screenshot({ name: 'hover-root-document' });
-      await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+      await s.hoverScreenshot(partEditor, onPartCite, 'hover-root-document');
 
       // The list's own entries hover too, in the .tex and in a .bbl opened on its own.
       const onEntry = letter.positionAt(text.indexOf('Wu X., Li Y.') + 4);
@@ -288,11 +268,7 @@ export async function explainSteps(s: SuiteContext): Promise<void> {
           assert.ok(again.includes('Could not explain') && !again.includes('Explaining'), again);
         }
         const shown = await vscode.window.showTextDocument(letter, { preview: false });
-        shown.selection = new vscode.Selection(onCite, onCite);
-        await vscode.commands.executeCommand('editor.action.showHover');
-        await sleep(500);
-        await s.screenshot({ name: 'hover-failure' });
-        await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+        await s.hoverScreenshot(shown, onCite, 'hover-failure');
         // The right key forgets the failure, so the next hover asks again. (It is not hovered here: the teacher
         // would then store an explanation for this paper, which the curation steps expect to find unsupervised.)
         const abstract = s.api().services.index.itemAt(letter, letter.offsetAt(onCite))?.abstract;

@@ -158,6 +158,15 @@ export class SuiteContext {
   }
 
   /** All hover text VS Code's providers give at `position`, Markdown escapes undone. */
+  /** The hover at `position` in `editor`, shown as a user sees it and saved as the screenshot `name`. */
+  async hoverScreenshot(editor: vscode.TextEditor, position: vscode.Position, name: string): Promise<void> {
+    editor.selection = new vscode.Selection(position, position);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await sleep(500);
+    await this.screenshot({ name });
+    await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+  }
+
   async hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
       'vscode.executeHoverProvider',
